@@ -1,0 +1,8 @@
+import type { PartModule } from '@honnin/runtime';
+import { mailboxPart } from './mailbox-part.ts';
+
+/**
+ * Every part `honnin start` runs, in start order (a part may call the ones
+ * before it over HTTP while starting). Add a part with one line here.
+ */
+export const PARTS: PartModule[] = [mailboxPart as unknown as PartModule];

@@ -1,0 +1,79 @@
+import type { PartMigration } from '@honnin/runtime';
+import type { JlisDB } from './schema.ts';
+
+export const migrations: Record<string, PartMigration<JlisDB>> = {
+  '001_ca_and_certificates': {
+    async up(db, storage) {
+      const blob = storage.types.blob;
+      await db.schema
+        .createTable('ca')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('generation', 'text', (c) => c.notNull())
+        .addColumn('cert_der', blob, (c) => c.notNull())
+        .addColumn('key_pem', 'text', (c) => c.notNull())
+        .addColumn('not_before', 'bigint', (c) => c.notNull())
+        .addColumn('not_after', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('active', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('serial_counter')
+        .addColumn('purpose', 'text', (c) => c.primaryKey())
+        .addColumn('next', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('holder')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('name_flags', 'text', (c) => c.notNull())
+        .addColumn('address', 'text', (c) => c.notNull())
+        .addColumn('address_flags', 'text', (c) => c.notNull())
+        .addColumn('birth_date', 'text', (c) => c.notNull())
+        .addColumn('sex', 'text', (c) => c.notNull())
+        .addColumn('municipality_code', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('card')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('holder_id', 'text', (c) => c.notNull().references('holder.id'))
+        .addColumn('token', 'text', (c) => c.notNull())
+        .addColumn('issued_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('certificate')
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('serial', 'text', (c) => c.notNull())
+        .addColumn('ca_id', 'text', (c) => c.notNull().references('ca.id'))
+        .addColumn('card_id', 'text', (c) => c.notNull().references('card.id'))
+        .addColumn('holder_id', 'text', (c) => c.notNull().references('holder.id'))
+        .addColumn('municipality_code', 'text', (c) => c.notNull())
+        .addColumn('der', blob, (c) => c.notNull())
+        .addColumn('not_before', 'bigint', (c) => c.notNull())
+        .addColumn('not_after', 'bigint', (c) => c.notNull())
+        .addColumn('issued_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .addColumn('revocation_reason', 'integer')
+        .addColumn('revocation_event', 'text')
+        .addColumn('successor_serial', 'text')
+        .addColumn('predecessor_serial', 'text')
+        .addPrimaryKeyConstraint('certificate_pk', ['purpose', 'serial'])
+        .execute();
+      await db.schema
+        .createIndex('certificate_card')
+        .on('certificate')
+        .columns(['card_id', 'purpose'])
+        .execute();
+      await db.schema
+        .createIndex('certificate_revoked')
+        .on('certificate')
+        .columns(['ca_id', 'revoked_at'])
+        .execute();
+      await db.schema.createIndex('card_holder').on('card').column('holder_id').execute();
+    },
+  },
+};

@@ -1,0 +1,64 @@
+import type { CertPurpose } from '@honnin/jpki/profile';
+
+/**
+ * J-LIS's tables. Times are epoch milliseconds; DER and keys are bytes.
+ * Serials are upper-case hex without leading zeros, unique per purpose across
+ * every CA generation (so a serial alone names a certificate of a purpose).
+ */
+export interface JlisDB {
+  ca: {
+    id: string; // e.g. "signature-2026a"
+    purpose: CertPurpose;
+    generation: string; // label shown to people: "2026a"
+    cert_der: Uint8Array;
+    key_pem: string; // PKCS#8, encrypted when a passphrase is configured
+    not_before: number;
+    not_after: number;
+    created_at: number;
+    active: number; // 1 for the generation that issues now
+  };
+  serial_counter: {
+    purpose: CertPurpose;
+    next: number;
+  };
+  holder: {
+    id: string;
+    name: string;
+    name_flags: string;
+    address: string;
+    address_flags: string;
+    birth_date: string; // YYYY-MM-DD
+    sex: string;
+    municipality_code: string;
+    created_at: number;
+    updated_at: number;
+  };
+  card: {
+    id: string;
+    holder_id: string;
+    token: 'card' | 'android' | 'iphone';
+    issued_at: number;
+    expires_at: number;
+    status: 'active' | 'lost' | 'returned' | 'expired';
+  };
+  certificate: {
+    purpose: CertPurpose;
+    serial: string;
+    ca_id: string;
+    card_id: string;
+    holder_id: string;
+    municipality_code: string;
+    der: Uint8Array;
+    not_before: number;
+    not_after: number;
+    issued_at: number;
+    revoked_at: number | null;
+    /** RFC 5280 CRLReason code (0 unspecified, 1 keyCompromise, 3 affiliationChanged, 4 superseded, 5 cessationOfOperation, 6 certificateHold) */
+    revocation_reason: number | null;
+    /** the life event that revoked it: move, rename, renewal, loss, death, emigration, request */
+    revocation_event: string | null;
+    /** serial of the certificate of the same purpose that replaced this one */
+    successor_serial: string | null;
+    predecessor_serial: string | null;
+  };
+}

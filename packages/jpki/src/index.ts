@@ -1,0 +1,2 @@
+export * from './encoding/pem.ts';
+export * from './profile/index.ts';
