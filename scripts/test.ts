@@ -31,7 +31,7 @@ if (!fast) {
   console.log('▶ type-check (tsc)');
   if (run(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'])) process.exit(1);
   console.log('▶ lint (biome)');
-  if (run(join(root, 'node_modules/.bin/biome'), ['ci', '.'])) process.exit(1);
+  if (run(join(root, 'node_modules/.bin/biome'), ['ci', '--colors=off', '.'])) process.exit(1);
 }
 
 const files = [...findTests(join(root, 'packages')), ...findTests(join(root, 'e2e'))]
