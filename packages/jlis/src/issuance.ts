@@ -127,6 +127,7 @@ export class Issuer {
           municipality_code: req.holder.municipalityCode,
           created_at: now.getTime(),
           updated_at: now.getTime(),
+          status: 'resident',
         })
         .execute();
       await trx

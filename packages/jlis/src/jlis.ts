@@ -2,6 +2,9 @@ import { type PolicySet, TEST_POLICIES } from '@honnin/jpki/profile';
 import { openMigratedStorage, type Storage, type StorageOptions } from '@honnin/runtime';
 import { CertificateAuthorities } from './ca/authority.ts';
 import { Issuer } from './issuance.ts';
+import { Lifecycle } from './lifecycle.ts';
+import { Records } from './records.ts';
+import { Revoker } from './revocation/revoker.ts';
 import { migrations } from './store/migrations.ts';
 import type { JlisDB } from './store/schema.ts';
 
@@ -22,6 +25,12 @@ export interface Jlis {
   readonly storage: Storage<JlisDB>;
   readonly ca: CertificateAuthorities;
   readonly issuer: Issuer;
+  /** life events and revocation */
+  readonly lifecycle: Lifecycle;
+  /** cards, holders' states and certificates as administrators see them */
+  readonly records: Records;
+  /** tells listeners (the CRL publisher) which CA generations revoked something */
+  readonly revoker: Revoker;
   readonly now: () => Date;
   close(): Promise<void>;
 }
@@ -37,5 +46,8 @@ export async function openJlis(opts: JlisOptions): Promise<Jlis> {
     throw e;
   }
   const issuer = new Issuer(storage, ca, { policies: opts.policies ?? TEST_POLICIES, now });
-  return { storage, ca, issuer, now, close: () => storage.close() };
+  const revoker = new Revoker();
+  const lifecycle = new Lifecycle(storage, issuer, revoker, { now });
+  const records = new Records(storage, { now });
+  return { storage, ca, issuer, lifecycle, records, revoker, now, close: () => storage.close() };
 }

@@ -197,6 +197,7 @@ export class CertificateAuthorities {
           not_after: notAfter.getTime(),
           created_at: now.getTime(),
           active: 1,
+          revocations: 0,
         })
         .execute();
     });

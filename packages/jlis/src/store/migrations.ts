@@ -76,4 +76,29 @@ export const migrations: Record<string, PartMigration<JlisDB>> = {
       await db.schema.createIndex('card_holder').on('card').column('holder_id').execute();
     },
   },
+  '002_life_events': {
+    async up(db) {
+      await db.schema
+        .alterTable('holder')
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('resident'))
+        .execute();
+      await db.schema
+        .alterTable('ca')
+        .addColumn('revocations', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+      // CRLs read a generation's revoked certificates in (revoked_at, serial) pages;
+      // this index supersedes the (ca_id, revoked_at) one
+      await db.schema.dropIndex('certificate_revoked').execute();
+      await db.schema
+        .createIndex('certificate_crl')
+        .on('certificate')
+        .columns(['ca_id', 'revoked_at', 'serial'])
+        .execute();
+      await db.schema
+        .createIndex('certificate_successor')
+        .on('certificate')
+        .columns(['card_id', 'purpose', 'successor_serial'])
+        .execute();
+    },
+  },
 };

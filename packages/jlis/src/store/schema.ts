@@ -1,5 +1,8 @@
 import type { CertPurpose } from '@honnin/jpki/profile';
 
+export type HolderStatus = 'resident' | 'deceased' | 'emigrated';
+export type CardStatus = 'active' | 'lost' | 'revoked';
+
 /**
  * J-LIS's tables. Times are epoch milliseconds; DER and keys are bytes.
  * Serials are upper-case hex without leading zeros, unique per purpose across
@@ -16,6 +19,8 @@ export interface JlisDB {
     not_after: number;
     created_at: number;
     active: number; // 1 for the generation that issues now
+    /** counts revocations of certificates this generation issued (a CRL is stale when it lags) */
+    revocations: number;
   };
   serial_counter: {
     purpose: CertPurpose;
@@ -32,6 +37,8 @@ export interface JlisDB {
     municipality_code: string;
     created_at: number;
     updated_at: number;
+    /** resident (住民), or the event that ended residence: deceased, emigrated */
+    status: HolderStatus;
   };
   card: {
     id: string;
@@ -39,7 +46,8 @@ export interface JlisDB {
     token: 'card' | 'android' | 'iphone';
     issued_at: number;
     expires_at: number;
-    status: 'active' | 'lost' | 'returned' | 'expired';
+    /** active; lost (certificates on hold); revoked (holder died or emigrated) */
+    status: CardStatus;
   };
   certificate: {
     purpose: CertPurpose;
