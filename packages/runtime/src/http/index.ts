@@ -63,11 +63,12 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
       return reply.status(500).send({ error: 'internal_error', message: 'internal error' });
     },
   );
-  app.setNotFoundHandler((req, reply) =>
-    reply
-      .status(404)
-      .send({ error: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` }),
-  );
+  // Through the error handler, so a part that wraps it (HTML pages) renders its 404 too.
+  app.setNotFoundHandler(async (req) => {
+    throw new HonninError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`, {
+      status: 404,
+    });
+  });
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok', part: opts.name }));
   if (opts.metrics) installMetrics(app, opts.metrics, opts.name);
   return app;
