@@ -198,3 +198,44 @@ export function decodeString(bytes: Uint8Array, t: Tlv): string {
     throw new MalformedError('string is not valid UTF-8', { cause: e });
   }
 }
+
+/** Encodes one element (definite length); `parts` are its content, concatenated. */
+export function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const lenBytes: number[] = [];
+  if (length < 0x80) lenBytes.push(length);
+  else {
+    for (let n = length; n > 0; n = Math.floor(n / 256)) lenBytes.unshift(n & 0xff);
+    lenBytes.unshift(0x80 | lenBytes.length);
+  }
+  const out = new Uint8Array(1 + lenBytes.length + length);
+  out[0] = tag;
+  out.set(lenBytes, 1);
+  let o = 1 + lenBytes.length;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export const oidTlv = (oid: string) => tlv(0x06, encodeOid(oid));
+
+/** DER SET OF: elements sorted by their encodings (X.690 §11.6). */
+export function setOf(elements: Uint8Array[], tag = 0x31): Uint8Array {
+  const sorted = [...elements].sort((a, b) => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+    return a.length - b.length;
+  });
+  return tlv(tag, ...sorted);
+}
+
+/** A GeneralizedTime or (1950–2049) UTCTime, as RFC 5280 and CMS want. */
+export function timeTlv(ms: number): Uint8Array {
+  const iso = new Date(Math.floor(ms / 1000) * 1000).toISOString(); // YYYY-MM-DDTHH:MM:SS.000Z
+  const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
+  const year = Number(iso.slice(0, 4));
+  const text = year >= 1950 && year < 2050 ? `${digits.slice(2)}Z` : `${digits}Z`;
+  return tlv(year >= 1950 && year < 2050 ? 0x17 : 0x18, new TextEncoder().encode(text));
+}

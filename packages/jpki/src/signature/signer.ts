@@ -1,0 +1,83 @@
+import { constants, createHash, type KeyObject, publicDecrypt } from 'node:crypto';
+import type { CertificateInput, JpkiCertificate } from '../certificate/parse.ts';
+import type { TrustAnchor } from '../chain/trust-store.ts';
+import type { CertificateValidator } from '../chain/validator.ts';
+import { bytesEqual } from '../encoding/der.ts';
+import { BadSignatureError, UnsupportedError } from '../errors.ts';
+import type { DecodedBasicInfo } from '../profile/basic-info.ts';
+import { checkRevocation, type RevocationSource, type RevocationStatus } from '../revocation/source.ts';
+import { type HashAlgorithm, isHashAlgorithm } from './digest-info.ts';
+
+export interface VerifySignatureOptions {
+  validator: CertificateValidator;
+  /** the verification time (default: now) */
+  at?: Date | undefined;
+  /** OCSP / CRL sources, asked in order; absent = revocation not checked (reported as such) */
+  revocation?: RevocationSource | readonly RevocationSource[] | undefined;
+}
+
+/** Who signed, and whether their certificate stands. */
+export interface SignatureResult {
+  /** the signer's 基本4情報, era-coded birth date decoded, substitute characters flagged */
+  signer: DecodedBasicInfo;
+  serial: string;
+  certificate: JpkiCertificate;
+  /** the CA generation that issued the signature certificate */
+  issuer: TrustAnchor;
+  revocation: RevocationStatus;
+  /** the CMS signing-time attribute, when the signature carries one */
+  signingTime?: Date | undefined;
+  hash: HashAlgorithm;
+}
+
+/**
+ * RSASSA-PKCS1-v1_5 verification against an expected DigestInfo: recover the
+ * encoded DigestInfo with the public key and compare (RFC 8017 §8.2.2). Works
+ * for a document, a digest or a DigestInfo alike — the card signs all three the
+ * same way.
+ */
+export function signatureMatches(key: KeyObject, digestInfo: Uint8Array, signature: Uint8Array): boolean {
+  const modulusBytes = (key.asymmetricKeyDetails?.modulusLength ?? 0) / 8;
+  if (signature.length !== modulusBytes) return false;
+  try {
+    const recovered = publicDecrypt({ key, padding: constants.RSA_PKCS1_PADDING }, signature);
+    return bytesEqual(new Uint8Array(recovered), digestInfo);
+  } catch {
+    return false;
+  }
+}
+
+export function hashBytes(hash: HashAlgorithm, data: Uint8Array): Uint8Array {
+  if (!isHashAlgorithm(hash)) throw new UnsupportedError(`hash ${String(hash)} is not supported`);
+  return new Uint8Array(createHash(hash).update(data).digest());
+}
+
+/**
+ * The steps shared by raw and CMS signatures after the bytes are known: signer
+ * certificate (profile, purpose, chain, validity) → signature → revocation.
+ */
+export async function verifySigner(
+  certificateInput: CertificateInput,
+  digestInfo: Uint8Array,
+  signature: Uint8Array,
+  hash: HashAlgorithm,
+  options: VerifySignatureOptions,
+  signingTime?: Date,
+): Promise<SignatureResult> {
+  const at = options.at ?? new Date();
+  const { certificate, anchor } = options.validator.validate(certificateInput, { purpose: 'signature', at });
+  if (!signatureMatches(certificate.publicKey, digestInfo, signature))
+    throw new BadSignatureError(
+      'the signature does not verify with the signature certificate over this content',
+    );
+  const revocation = await checkRevocation(options.revocation, certificate, anchor, at);
+  return {
+    signer: certificate.basicInfo!,
+    serial: certificate.serial,
+    certificate,
+    issuer: anchor,
+    revocation,
+    signingTime,
+    hash,
+  };
+}
