@@ -54,8 +54,7 @@ export async function verifyCms(input: CmsInput, options: VerifySignatureOptions
   if (signer.signedAttrs) {
     const one = (oid: string, what: string): Tlv => {
       const values = signer.attributes.get(oid);
-      if (values?.length !== 1)
-        throw new MalformedError(`signed attributes need exactly one ${what}`);
+      if (values?.length !== 1) throw new MalformedError(`signed attributes need exactly one ${what}`);
       return values[0]!;
     };
     const attrs = signer.signedAttrs;
