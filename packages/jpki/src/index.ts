@@ -10,6 +10,7 @@ export * from './errors.ts';
 export * from './login/challenge.ts';
 export * from './login/verify.ts';
 export * from './profile/index.ts';
+export * from './revocation/ocsp-client.ts';
 export * from './revocation/reasons.ts';
 export * from './revocation/source.ts';
 export * from './signature/cms-build.ts';

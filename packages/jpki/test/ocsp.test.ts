@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { sign } from 'node:crypto';
+import { createServer } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import {
+  type CertificateRevokedError,
+  CertificateValidator,
+  createLoginChallenge,
+  type JpkiError,
+  OcspClient,
+  TEST_POLICIES,
+  verifyLogin,
+  verifySignature,
+} from '@honnin/jpki';
+import { type OcspServer, startOcspServer } from './support/ocsp-server.ts';
+import { cardKey, openSimulator, type Simulator, type TestCard } from './support/simulator.ts';
+
+async function rejects(p: Promise<unknown>, code: string): Promise<JpkiError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.equal((e as JpkiError).code, code, (e as Error).message);
+    return e as JpkiError;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+describe('OCSP client against the J-LIS simulator responder over HTTP', () => {
+  let sim: Simulator;
+  let server: OcspServer;
+  let validator: CertificateValidator;
+  const document = new TextEncoder().encode('口座開設申込書');
+
+  before(async () => {
+    sim = await openSimulator();
+    server = await startOcspServer(sim.jlis);
+    validator = new CertificateValidator({ trustAnchors: sim.anchors(), policies: TEST_POLICIES });
+  });
+  after(async () => {
+    await server.close();
+    await sim.close();
+  });
+
+  const client = (over: Partial<ConstructorParameters<typeof OcspClient>[0]> = {}) =>
+    new OcspClient({
+      url: server.url,
+      fetch,
+      headers: { authorization: `Bearer ${server.apiKey}` },
+      now: () => sim.clock.now,
+      ...over,
+    });
+
+  function login(card: TestCard) {
+    const c = createLoginChallenge({ relyingParty: 'rp', origin: 'https://rp.example', now: sim.clock.now });
+    return {
+      input: {
+        challenge: c.bytes,
+        signature: sign('sha256', c.bytes, card.authKey.privateKey),
+        certificate: card.issued.auth.der,
+      },
+      expected: { relyingParty: 'rp', origin: 'https://rp.example', nonce: c.nonce },
+    };
+  }
+  const signed = (card: TestCard) => ({
+    document,
+    signature: sign('sha256', document, card.signatureKey.privateKey),
+    certificate: card.issued.signature!.der,
+  });
+
+  test('a fresh card is good; the answer is cached until nextUpdate', async () => {
+    const card = await sim.issue();
+    const ocsp = client();
+    const { input, expected } = login(card);
+    const before = server.requests;
+    const r = await verifyLogin(input, { validator, expected, at: sim.clock.now, revocation: ocsp });
+    assert.equal(r.revocation.status, 'good');
+    assert.ok(r.revocation.status === 'good' && r.revocation.source === 'ocsp' && r.revocation.nextUpdate);
+    await verifyLogin(input, { validator, expected, at: sim.clock.now, revocation: ocsp });
+    assert.equal(server.requests, before + 1, 'the second login is answered from the cache');
+    const s = await verifySignature(signed(card), { validator, at: sim.clock.now, revocation: ocsp });
+    assert.equal(s.revocation.status, 'good');
+    assert.equal(server.requests, before + 2);
+  });
+
+  test('a move revokes the signature certificate (affiliationChanged: 4 items changed) but not the auth one', async () => {
+    const card = await sim.issue();
+    await sim.jlis.lifecycle.apply(card.issued.cardId, {
+      type: 'move',
+      holder: { address: '東京都新宿区西新宿２－８－１', municipalityCode: '131041' },
+      signaturePublicKey: cardKey().spki,
+    });
+    const e = (await rejects(
+      verifySignature(signed(card), { validator, at: sim.clock.now, revocation: client() }),
+      'ERR_JPKI_CERT_REVOKED',
+    )) as CertificateRevokedError;
+    assert.equal(e.revocation.reason, 'affiliationChanged');
+    assert.equal(e.revocation.reasonCode, 3);
+    assert.ok(e.revocation.events.includes('basicInfoChanged'));
+    assert.match(e.revocation.meaning.ja, /転居/);
+    const { input, expected } = login(card);
+    const r = await verifyLogin(input, { validator, expected, at: sim.clock.now, revocation: client() });
+    assert.equal(r.revocation.status, 'good');
+  });
+
+  test('a lost card: both certificates revoked certificateHold (card lost)', async () => {
+    const card = await sim.issue();
+    await sim.jlis.lifecycle.apply(card.issued.cardId, { type: 'loss' });
+    const { input, expected } = login(card);
+    const e = (await rejects(
+      verifyLogin(input, { validator, expected, at: sim.clock.now, revocation: client() }),
+      'ERR_JPKI_CERT_REVOKED',
+    )) as CertificateRevokedError;
+    assert.equal(e.revocation.reason, 'certificateHold');
+    assert.deepEqual(e.revocation.events, ['cardLost']);
+    assert.equal(e.status, 400);
+  });
+
+  test('a replayed answer (nonce not echoed) is refused', async () => {
+    const card = await sim.issue();
+    const ocsp = client({ cacheSize: 0 });
+    const { input, expected } = login(card);
+    await verifyLogin(input, { validator, expected, at: sim.clock.now, revocation: ocsp });
+    server.mode = 'replay';
+    try {
+      const e = await rejects(
+        verifyLogin(input, { validator, expected, at: sim.clock.now, revocation: ocsp }),
+        'ERR_JPKI_REVOCATION_UNKNOWN',
+      );
+      assert.equal((e.cause as JpkiError).code, 'ERR_JPKI_OCSP_RESPONSE_INVALID');
+      assert.match((e.cause as Error).message, /nonce/);
+    } finally {
+      server.mode = 'normal';
+    }
+  });
+
+  test('a responder the CA did not authorise is refused (another J-LIS answering)', async () => {
+    const rogue = await openSimulator();
+    const rogueServer = await startOcspServer(rogue.jlis);
+    try {
+      const card = await sim.issue();
+      const ocsp = client({
+        url: rogueServer.url,
+        headers: { authorization: `Bearer ${rogueServer.apiKey}` },
+      });
+      const { certificate, anchor } = validator.validate(card.issued.auth.der, {
+        purpose: 'auth',
+        at: sim.clock.now,
+      });
+      await rejects(ocsp.check(certificate, anchor), 'ERR_JPKI_OCSP_RESPONSE_INVALID');
+    } finally {
+      await rogueServer.close();
+      await rogue.close();
+    }
+  });
+
+  test('freshness: an answer past its nextUpdate or dated in the future is stale', async () => {
+    const card = await sim.issue();
+    const { certificate, anchor } = validator.validate(card.issued.auth.der, {
+      purpose: 'auth',
+      at: sim.clock.now,
+    });
+    const late = client({ now: () => new Date(sim.clock.now.getTime() + 2 * 3600_000) });
+    await rejects(late.check(certificate, anchor), 'ERR_JPKI_OCSP_STALE');
+    // J-LIS's clock runs 10 minutes ahead of ours (its responder certificate is older than that)
+    const ours = sim.clock.now;
+    sim.clock.now = new Date(ours.getTime() + 10 * 60_000);
+    try {
+      await rejects(client({ now: () => ours }).check(certificate, anchor), 'ERR_JPKI_OCSP_STALE');
+      const tolerant = client({ now: () => ours, clockSkew: 15 * 60_000 });
+      assert.equal((await tolerant.check(certificate, anchor)).status, 'good');
+    } finally {
+      sim.clock.now = ours;
+    }
+  });
+
+  test('without the verifier API key J-LIS answers unauthorized', async () => {
+    const card = await sim.issue();
+    const { certificate, anchor } = validator.validate(card.issued.auth.der, {
+      purpose: 'auth',
+      at: sim.clock.now,
+    });
+    const e = await rejects(
+      client({ headers: {} }).check(certificate, anchor),
+      'ERR_JPKI_OCSP_ERROR_RESPONSE',
+    );
+    assert.equal(e.details?.responseStatus, 'unauthorized');
+  });
+
+  test('unreachable and silent responders: OCSP unavailable, the login fails as revocation unknown', async () => {
+    const card = await sim.issue();
+    const { input, expected } = login(card);
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((r) => closed.close(r));
+    const e = await rejects(
+      verifyLogin(input, {
+        validator,
+        expected,
+        at: sim.clock.now,
+        revocation: client({ url: `http://127.0.0.1:${port}/ocsp` }),
+      }),
+      'ERR_JPKI_REVOCATION_UNKNOWN',
+    );
+    assert.equal(e.status, 503);
+    assert.deepEqual(
+      (e.details!.failures as { code: string }[]).map((f) => f.code),
+      ['ERR_JPKI_OCSP_UNAVAILABLE'],
+    );
+    server.mode = 'hang';
+    try {
+      const { certificate, anchor } = validator.validate(card.issued.auth.der, {
+        purpose: 'auth',
+        at: sim.clock.now,
+      });
+      const t = await rejects(
+        client({ timeout: 200 }).check(certificate, anchor),
+        'ERR_JPKI_OCSP_UNAVAILABLE',
+      );
+      assert.match(t.message, /did not answer within 200 ms/);
+    } finally {
+      server.mode = 'normal';
+    }
+  });
+});
