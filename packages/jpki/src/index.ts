@@ -17,5 +17,6 @@ export * from './signature/cms-build.ts';
 export { CMS_OID, decodeSignedData, type SignedDataFields } from './signature/cms-structure.ts';
 export * from './signature/cms-verify.ts';
 export * from './signature/digest-info.ts';
+export * from './signature/pkcs1.ts';
 export * from './signature/raw.ts';
 export * from './signature/signer.ts';

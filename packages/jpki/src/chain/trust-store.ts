@@ -1,4 +1,4 @@
-import { createHash, type KeyObject, verify } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { type CertificateInput, decodeCertificateFields, importRsaKey } from '../certificate/parse.ts';
 import {
   decodeAuthorityKeyId,
@@ -10,14 +10,10 @@ import {
 } from '../certificate/x509.ts';
 import { bytesEqual } from '../encoding/der.ts';
 import { fromPem } from '../encoding/pem.ts';
-import {
-  CertificateNotTrustedError,
-  InvalidOptionsError,
-  type JpkiError,
-  UnsupportedError,
-} from '../errors.ts';
+import { CertificateNotTrustedError, InvalidOptionsError, type JpkiError } from '../errors.ts';
 import { PURPOSE_OU } from '../profile/names.ts';
 import { type CertPurpose, OID } from '../profile/oids.ts';
+import { type SignedBytes, verifySigned } from '../signature/pkcs1.ts';
 
 /** A JPKI root (one per purpose per CA generation), its key imported once. */
 export interface TrustAnchor {
@@ -79,29 +75,6 @@ export class TrustStore {
 }
 
 const keyIdMatches = (a: TrustAnchor, id: Uint8Array) => !!a.subjectKeyId && bytesEqual(a.subjectKeyId, id);
-
-/** Bytes signed with an RSA PKCS#1 v1.5 signature algorithm. */
-export interface SignedBytes {
-  algorithm: string;
-  tbs: Uint8Array;
-  signature: Uint8Array;
-}
-
-const HASH_OF_SIGNATURE_ALGORITHM: Record<string, string> = {
-  [OID.sha256WithRSAEncryption]: 'sha256',
-  '1.2.840.113549.1.1.12': 'sha384',
-  '1.2.840.113549.1.1.13': 'sha512',
-};
-
-export function verifySigned(key: KeyObject, s: SignedBytes): boolean {
-  const hash = HASH_OF_SIGNATURE_ALGORITHM[s.algorithm];
-  if (!hash) throw new UnsupportedError(`signature algorithm ${s.algorithm} is not used in JPKI`);
-  try {
-    return verify(hash, s.tbs, key, s.signature);
-  } catch {
-    return false;
-  }
-}
 
 function safe<T>(fn: () => T): T | undefined {
   try {

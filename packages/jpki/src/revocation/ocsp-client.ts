@@ -6,7 +6,7 @@ import type { JpkiCertificate } from '../certificate/parse.ts';
 import { importRsaKey } from '../certificate/parse.ts';
 import { decodeExtKeyUsage, decodeX509, type X509Fields } from '../certificate/x509.ts';
 import { Lru } from '../chain/lru.ts';
-import { type TrustAnchor, verifySigned } from '../chain/trust-store.ts';
+import type { TrustAnchor } from '../chain/trust-store.ts';
 import { bytesEqual, children, decodeOid, expectTlv, readTlv, whole } from '../encoding/der.ts';
 import {
   InvalidOptionsError,
@@ -19,6 +19,7 @@ import {
   RevocationUnknownError,
 } from '../errors.ts';
 import { OID } from '../profile/oids.ts';
+import { verifySigned } from '../signature/pkcs1.ts';
 import type { RevocationAnswer, RevocationSource } from './source.ts';
 
 /** The part of `fetch` the client needs; inject `globalThis.fetch` or anything shaped like it. */

@@ -9,7 +9,7 @@ import { BadSignatureError, MalformedError } from '../errors.ts';
 import { OID } from '../profile/oids.ts';
 import { CMS_OID } from './cms-structure.ts';
 import { encodeDigestInfo, HASH_OIDS, type HashAlgorithm } from './digest-info.ts';
-import { hashBytes, signatureMatches } from './signer.ts';
+import { hashBytes, signatureMatches } from './pkcs1.ts';
 
 /**
  * Builds CMS SignedData (RFC 5652) around a signature made by the card, for

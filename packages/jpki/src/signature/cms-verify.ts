@@ -14,7 +14,8 @@ import { BadSignatureError, JpkiError, MalformedError } from '../errors.ts';
 import { OID } from '../profile/oids.ts';
 import { CMS_OID, decodeSignedData, hashOfOid, type SignedDataFields } from './cms-structure.ts';
 import { encodeDigestInfo, type HashAlgorithm } from './digest-info.ts';
-import { hashBytes, type SignatureResult, type VerifySignatureOptions, verifySigner } from './signer.ts';
+import { hashBytes } from './pkcs1.ts';
+import { type SignatureResult, type VerifySignatureOptions, verifySigner } from './signer.ts';
 
 export interface CmsInput {
   /** ContentInfo(SignedData), DER or PEM */

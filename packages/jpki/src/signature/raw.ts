@@ -1,7 +1,8 @@
 import type { CertificateInput } from '../certificate/parse.ts';
 import { MalformedError } from '../errors.ts';
 import { decodeDigestInfo, encodeDigestInfo, type HashAlgorithm } from './digest-info.ts';
-import { hashBytes, type SignatureResult, type VerifySignatureOptions, verifySigner } from './signer.ts';
+import { hashBytes } from './pkcs1.ts';
+import { type SignatureResult, type VerifySignatureOptions, verifySigner } from './signer.ts';
 
 /** What was signed: the document itself, its digest, or the DigestInfo the card was given. */
 export type SignedContent =

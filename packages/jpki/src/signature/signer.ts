@@ -1,12 +1,11 @@
-import { constants, createHash, type KeyObject, publicDecrypt } from 'node:crypto';
 import type { CertificateInput, JpkiCertificate } from '../certificate/parse.ts';
 import type { TrustAnchor } from '../chain/trust-store.ts';
 import type { CertificateValidator } from '../chain/validator.ts';
-import { bytesEqual } from '../encoding/der.ts';
-import { BadSignatureError, UnsupportedError } from '../errors.ts';
+import { BadSignatureError } from '../errors.ts';
 import type { DecodedBasicInfo } from '../profile/basic-info.ts';
 import { checkRevocation, type RevocationSource, type RevocationStatus } from '../revocation/source.ts';
-import { type HashAlgorithm, isHashAlgorithm } from './digest-info.ts';
+import type { HashAlgorithm } from './digest-info.ts';
+import { signatureMatches } from './pkcs1.ts';
 
 export interface VerifySignatureOptions {
   validator: CertificateValidator;
@@ -28,28 +27,6 @@ export interface SignatureResult {
   /** the CMS signing-time attribute, when the signature carries one */
   signingTime?: Date | undefined;
   hash: HashAlgorithm;
-}
-
-/**
- * RSASSA-PKCS1-v1_5 verification against an expected DigestInfo: recover the
- * encoded DigestInfo with the public key and compare (RFC 8017 §8.2.2). Works
- * for a document, a digest or a DigestInfo alike — the card signs all three the
- * same way.
- */
-export function signatureMatches(key: KeyObject, digestInfo: Uint8Array, signature: Uint8Array): boolean {
-  const modulusBytes = (key.asymmetricKeyDetails?.modulusLength ?? 0) / 8;
-  if (signature.length !== modulusBytes) return false;
-  try {
-    const recovered = publicDecrypt({ key, padding: constants.RSA_PKCS1_PADDING }, signature);
-    return bytesEqual(new Uint8Array(recovered), digestInfo);
-  } catch {
-    return false;
-  }
-}
-
-export function hashBytes(hash: HashAlgorithm, data: Uint8Array): Uint8Array {
-  if (!isHashAlgorithm(hash)) throw new UnsupportedError(`hash ${String(hash)} is not supported`);
-  return new Uint8Array(createHash(hash).update(data).digest());
 }
 
 /**
