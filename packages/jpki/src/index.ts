@@ -10,6 +10,8 @@ export * from './errors.ts';
 export * from './login/challenge.ts';
 export * from './login/verify.ts';
 export * from './profile/index.ts';
+export * from './revocation/crl-index.ts';
+export * from './revocation/crl-source.ts';
 export * from './revocation/ocsp-client.ts';
 export * from './revocation/reasons.ts';
 export * from './revocation/source.ts';

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { children, expectTlv, readTlv, serialHex } from '../encoding/der.ts';
+import { children, expectTlv, readTlv, serialHex, type Tlv } from '../encoding/der.ts';
 import { fromPem } from '../encoding/pem.ts';
 import { JpkiError, MalformedError, NotJpkiError, UnsupportedError } from '../errors.ts';
 import { BasicInfoError, type DecodedBasicInfo, decodeBasicInfoSan } from '../profile/basic-info.ts';
@@ -155,12 +155,22 @@ export function parseCertificate(input: CertificateInput, options: ParseOptions 
 function distributionPointName(value: Uint8Array): string | undefined {
   const seq = expectTlv(value, 0, 0x30, 'cRLDistributionPoints');
   for (const dp of children(value, seq)) {
-    const dpName = children(value, dp).find((t) => t.tag === 0xa0);
-    const fullName = dpName && readTlv(value, dpName.start, dpName.end);
-    if (fullName?.tag !== 0xa0) continue;
-    for (const gn of children(value, fullName)) {
-      if (gn.tag === 0xa4) return nameToString(decodeName(value, readTlv(value, gn.start, gn.end)));
-    }
+    const name = directoryNameOf(value, dp);
+    if (name) return name;
+  }
+  return undefined;
+}
+
+/**
+ * The directoryName in a DistributionPoint or an IssuingDistributionPoint
+ * (both start with distributionPoint [0] { fullName [0] GeneralNames }), as text.
+ */
+export function directoryNameOf(bytes: Uint8Array, point: Tlv): string | undefined {
+  const dpName = children(bytes, point).find((t) => t.tag === 0xa0);
+  const fullName = dpName && readTlv(bytes, dpName.start, dpName.end);
+  if (fullName?.tag !== 0xa0) return undefined;
+  for (const gn of children(bytes, fullName)) {
+    if (gn.tag === 0xa4) return nameToString(decodeName(bytes, readTlv(bytes, gn.start, gn.end)));
   }
   return undefined;
 }
