@@ -68,7 +68,10 @@ async function typedOrOk(fn: () => unknown): Promise<void> {
     await fn();
   } catch (e) {
     if (!isJpkiError(e)) throw new Error(`untyped failure: ${(e as Error)?.stack ?? String(e)}`);
-    assert.ok(JPKI_ERRORS.some(([cls]) => cls.code === e.code), `undocumented code ${e.code}`);
+    assert.ok(
+      JPKI_ERRORS.some(([cls]) => cls.code === e.code),
+      `undocumented code ${e.code}`,
+    );
   }
 }
 
@@ -81,7 +84,11 @@ describe('bad input ends in typed errors', () => {
   before(async () => {
     sim = await openSimulator();
     card = await sim.issue();
-    validator = new CertificateValidator({ trustAnchors: sim.anchors(), policies: TEST_POLICIES, cacheSize: 0 });
+    validator = new CertificateValidator({
+      trustAnchors: sim.anchors(),
+      policies: TEST_POLICIES,
+      cacheSize: 0,
+    });
     server = await startOcspServer(sim.jlis);
   });
   after(async () => {
@@ -97,7 +104,9 @@ describe('bad input ends in typed errors', () => {
       { numRuns: RUNS },
     );
     await fc.assert(
-      fc.asyncProperty(inputsFrom(card.issued.auth.caCertDer), (der) => typedOrOk(() => createTrustStore([der]))),
+      fc.asyncProperty(inputsFrom(card.issued.auth.caCertDer), (der) =>
+        typedOrOk(() => createTrustStore([der])),
+      ),
       { numRuns: RUNS },
     );
   });
@@ -138,9 +147,17 @@ describe('bad input ends in typed errors', () => {
     );
     const prepared = prepareCadesSignature({ certificate, content: document, signingTime: sim.clock.now });
     const cadesSig = new Uint8Array(
-      privateEncrypt({ key: card.signatureKey.privateKey, padding: constants.RSA_PKCS1_PADDING }, prepared.digestInfo),
+      privateEncrypt(
+        { key: card.signatureKey.privateKey, padding: constants.RSA_PKCS1_PADDING },
+        prepared.digestInfo,
+      ),
     );
-    const cades = buildCms({ signature: cadesSig, certificate, signedAttributes: prepared.signedAttributes, content: document });
+    const cades = buildCms({
+      signature: cadesSig,
+      certificate,
+      signedAttributes: prepared.signedAttributes,
+      content: document,
+    });
     const plain = buildCms({ signature: rawSig, certificate, content: document, attach: false });
     const opts = { validator, at: sim.clock.now };
     await fc.assert(
@@ -164,7 +181,11 @@ describe('bad input ends in typed errors', () => {
       key: await sim.jlis.ca.key(ca.id),
       thisUpdate: sim.clock.now,
       nextUpdate: new Date(sim.clock.now.getTime() + 86_400_000),
-      entries: [1n, 2n, 300n, 0x1234567890n].map((serial, i) => ({ serial, revokedAt: sim.clock.now, reasonCode: i })),
+      entries: [1n, 2n, 300n, 0x1234567890n].map((serial, i) => ({
+        serial,
+        revokedAt: sim.clock.now,
+        reasonCode: i,
+      })),
     });
     await fc.assert(
       fc.asyncProperty(inputsFrom(crl), fc.integer({ min: 1, max: 64 }), (bytes, size) =>
@@ -193,7 +214,10 @@ describe('bad input ends in typed errors', () => {
         return { status: res.status, arrayBuffer: async () => body };
       },
     });
-    const { certificate, anchor } = validator.validate(card.issued.auth.der, { purpose: 'auth', at: sim.clock.now });
+    const { certificate, anchor } = validator.validate(card.issued.auth.der, {
+      purpose: 'auth',
+      at: sim.clock.now,
+    });
     assert.equal((await client.query(certificate, anchor)).status, 'good');
     const expect = {
       certId: certIdFor(certificate.fields, anchor),

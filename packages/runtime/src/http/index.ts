@@ -47,7 +47,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
 
   app.setErrorHandler(
     (err: Error & { code?: string; statusCode?: number; validation?: unknown }, req, reply) => {
-      if (err instanceof HonninError) {
+      // typed errors of libraries without a runtime dependency (@honnin/jpki) share HonninError's shape
+      if (err instanceof HonninError || isTypedError(err)) {
         if (err.status >= 500) req.log.error({ err }, err.message);
         return reply.status(err.status).send(err.toJSON());
       }
@@ -82,4 +83,17 @@ export async function listen(app: FastifyInstance, port: number, host = '127.0.0
     throw new HonninError('listen_failed', 'server has no TCP address', { status: 500 });
   const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return `http://${h === '0.0.0.0' || h === '[::]' ? '127.0.0.1' : h}:${addr.port}`;
+}
+
+function isTypedError(err: unknown): err is Pick<HonninError, 'status' | 'toJSON'> & Error {
+  const e = err as Partial<HonninError> | undefined;
+  return (
+    err instanceof Error &&
+    typeof e?.code === 'string' &&
+    /^ERR_[A-Z_]+$/.test(e.code) &&
+    typeof e.status === 'number' &&
+    e.status >= 400 &&
+    e.status < 600 &&
+    typeof e.toJSON === 'function'
+  );
 }
