@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { constants, privateEncrypt, sign } from 'node:crypto';
+import { constants, createHash, privateEncrypt, sign } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
   CertificateValidator,
   createLoginChallenge,
@@ -232,6 +233,25 @@ describe('login challenge format', () => {
       await rejects(() => decodeLoginChallenge(new TextEncoder().encode(v)), 'ERR_JPKI_MALFORMED');
     await rejects(() => encodeLoginChallenge({ ...c, origin: 'javascript:alert(1)' }), 'ERR_JPKI_MALFORMED');
     await rejects(() => encodeLoginChallenge({ ...c, nonce: 'short' }), 'ERR_JPKI_MALFORMED');
+  });
+
+  test('the challenge encoder and DigestInfo bundle for a browser (no Node built-ins)', async () => {
+    const { build } = await import('esbuild');
+    const out = await build({
+      entryPoints: [fileURLToPath(new URL('../src/login/challenge.ts', import.meta.url))],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    });
+    const code = out.outputFiles[0]!.text;
+    assert.doesNotMatch(code, /from\s+["']node:|require\(/);
+    // and the bundle works: a challenge's DigestInfo equals SHA-256 over its bytes behind the prefix
+    const mod = await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
+    const c = mod.createLoginChallenge({ relyingParty: RP, origin: ORIGIN });
+    const di: Uint8Array = await mod.loginChallengeDigestInfo(c.bytes);
+    assert.deepEqual(di.subarray(19), new Uint8Array(createHash('sha256').update(c.bytes).digest()));
   });
 
   test('the expected origin may be given in any URL spelling of the same origin', async () => {
