@@ -46,3 +46,25 @@ export function differingItems(
     (k) => normalizeForComparison(entered[k]) !== normalizeForComparison(card[k]),
   );
 }
+
+/**
+ * The signer's 4 items and certificate serial from the platform's verification
+ * result of a signature (the platform-operator model: the service never sees
+ * the certificate itself).
+ */
+export function basicInfoFromVerification(v: Record<string, unknown>): BasicInfo | undefined {
+  const inner = (v.basicInfo ?? v.basic_info) as Record<string, unknown> | undefined;
+  if (!inner || typeof inner !== 'object') return undefined;
+  const name = inner.name;
+  const address = inner.address;
+  const birthDate = inner.birthDate ?? inner.birthdate;
+  if (typeof name !== 'string' || typeof address !== 'string' || typeof birthDate !== 'string')
+    return undefined;
+  const sex = GENDER[String(inner.sex ?? inner.gender ?? '')] ?? '9';
+  return { name, address, birthDate, sex };
+}
+
+export function certificateSerialFromVerification(v: Record<string, unknown>): string | undefined {
+  const s = v.certificateSerial ?? v.certificate_serial ?? v.serial;
+  return typeof s === 'string' ? s : undefined;
+}

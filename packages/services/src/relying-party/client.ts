@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Storage } from '@honnin/runtime';
+import type { Kysely } from '@honnin/runtime';
 import { compactDecrypt } from 'jose';
 import * as oidc from 'openid-client';
 import type { RelyingPartyKeys } from './keys.ts';
@@ -18,8 +18,8 @@ export interface RelyingPartyOptions {
   clientId: string;
   /** this service's callback, as registered with the platform */
   redirectUri: string;
-  /** the service's storage, migrated with `relyingPartyMigrations` */
-  storage: Storage<unknown>;
+  /** the service's storage (any Storage), migrated with `relyingPartyMigrations` */
+  storage: { readonly db: unknown };
   keys: RelyingPartyKeys;
   /** for the service's own records (the platform's tokens are checked against real time) */
   clock?: () => number;

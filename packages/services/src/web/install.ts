@@ -24,9 +24,9 @@ declare module 'fastify' {
   }
 }
 
-export interface WebOptions {
+export interface WebOptions<DB = unknown> {
   /** the service's storage, migrated with `webMigrations` */
-  storage: Storage<unknown>;
+  storage: Storage<DB>;
   /** cookie names start with it: services on one host differ only by port, and cookies ignore ports */
   cookiePrefix: string;
   /** header, navigation and CSS for the current request */
@@ -89,7 +89,7 @@ const wantsHtml = (req: FastifyRequest) =>
  * language, sessions with the idle and single-login rules, CSRF checks on every
  * state-changing request, HTML error pages, and `reply.page()`.
  */
-export async function installWeb(app: FastifyInstance, opts: WebOptions): Promise<Web> {
+export async function installWeb<DB>(app: FastifyInstance, opts: WebOptions<DB>): Promise<Web> {
   const clock = opts.clock ?? Date.now;
   const idleTimeoutMs = opts.idleTimeoutMs ?? 60 * 60_000;
   const sessions = new SessionStore(opts.storage.db as unknown as Kysely<WebDB>, {
@@ -139,7 +139,42 @@ export async function installWeb(app: FastifyInstance, opts: WebOptions): Promis
     }
   });
 
+  // Errors reach the runtime's JSON error handler; for a browser the response becomes a page
+  // (the handler keeps the status, the logging and the stable codes).
+  const failures = new WeakMap<FastifyRequest, Error>();
+  app.addHook('onError', async (req, _reply, err) => {
+    failures.set(req, err);
+  });
+  const errorPage = async (req: FastifyRequest, status: number, err: Error) => {
+    const lang = req.lang ?? 'ja';
+    // Typed errors meant for citizens carry a bilingual `text`; others get a message by status.
+    const text =
+      (err instanceof HonninError && (err as { text?: Text }).text) ||
+      STATUS_TEXT[status] ||
+      STATUS_TEXT[400]!;
+    const flash = req.session ? await req.session.takeFlash() : [];
+    return renderPage(
+      opts.site(req),
+      { lang, url: req.url, flash },
+      {
+        title:
+          status === 404
+            ? { ja: 'ページが見つかりません', en: 'Page not found' }
+            : { ja: 'エラー', en: 'Error' },
+        body: html`<div class="panel" role="alert"><p>${tr(lang, text)}</p></div><p><a href="/">${tr(lang, {
+          ja: 'トップページへ',
+          en: 'To the top page',
+        })}</a></p>`,
+      },
+    );
+  };
+
   app.addHook('onSend', async (req, reply, payload) => {
+    const failed = failures.get(req);
+    if (failed && wantsHtml(req)) {
+      payload = await errorPage(req, reply.statusCode, failed);
+      reply.type('text/html; charset=utf-8');
+    }
     if (req.session?.unsaved) await req.session.save();
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
       reply.header('cache-control', 'no-store');
@@ -159,36 +194,6 @@ export async function installWeb(app: FastifyInstance, opts: WebOptions): Promis
     return render(this.request, this, content, status);
   });
 
-  const errorPage = (req: FastifyRequest, reply: FastifyReply, status: number, text: Text) =>
-    render(
-      req,
-      reply,
-      {
-        title:
-          status === 404
-            ? { ja: 'ページが見つかりません', en: 'Page not found' }
-            : { ja: 'エラー', en: 'Error' },
-        body: html`<div class="panel" role="alert"><p>${tr(req.lang ?? 'ja', text)}</p></div><p><a href="/">${tr(
-          req.lang ?? 'ja',
-          { ja: 'トップページへ', en: 'To the top page' },
-        )}</a></p>`,
-      },
-      status,
-    );
-
-  const jsonErrors = app.errorHandler;
-  app.setErrorHandler(async function (err: Error, req, reply) {
-    if (!wantsHtml(req)) return jsonErrors.call(this, err, req, reply);
-    const status = err instanceof HonninError ? err.status : 500;
-    if (status >= 500) req.log.error({ err }, 'page failed');
-    // Typed errors meant for citizens carry a bilingual `text`; others get a message by status
-    // (the runtime's 404 for unknown routes arrives here too).
-    const text =
-      (err instanceof HonninError && (err as { text?: Text }).text) ||
-      STATUS_TEXT[status] ||
-      STATUS_TEXT[400]!;
-    return errorPage(req, reply, status, text);
-  });
   const sweeper = setInterval(() => void sessions.sweep().catch(() => {}), 3600_000);
   sweeper.unref();
   app.addHook('onClose', async () => clearInterval(sweeper));

@@ -72,16 +72,13 @@ const trimmed = z.preprocess(
 
 export interface TextRule {
   max: number;
-  /** when empty is allowed (gives undefined) */
-  optional?: boolean;
   /** applied before the checks, e.g. full-width digits to half-width */
   normalize?: (s: string) => string;
   format?: { pattern: RegExp; text: Text };
 }
 
-/** A text field: required unless `optional`, at most `max` characters, an optional format. */
-export function textField(label: Text, rule: TextRule) {
-  const checked = trimmed
+function checkedText(label: Text, rule: TextRule) {
+  return trimmed
     .transform((s) => (rule.normalize ? rule.normalize(s) : s))
     .pipe(
       z
@@ -92,8 +89,16 @@ export function textField(label: Text, rule: TextRule) {
           says(rule.format?.text ?? INVALID),
         ),
     );
-  if (rule.optional) return checked.transform((s) => (s === '' ? undefined : s));
-  return checked.pipe(z.string().min(1, says(labelled(messages.required, label))));
+}
+
+/** A required text field: at most `max` characters, an optional format. */
+export function textField(label: Text, rule: TextRule) {
+  return checkedText(label, rule).pipe(z.string().min(1, says(labelled(messages.required, label))));
+}
+
+/** A text field that may stay empty (undefined then). */
+export function optionalTextField(label: Text, rule: TextRule) {
+  return checkedText(label, rule).transform((s) => (s === '' ? undefined : s));
 }
 
 /** One of fixed values (radio buttons, selects). */

@@ -12,6 +12,7 @@ import {
   html,
   input,
   installWeb,
+  optionalTextField,
   PageError,
   textField,
   toHalfWidth,
@@ -80,7 +81,7 @@ async function startApp(storage: Storage<unknown>, concurrentLogin: ConcurrentLo
     ),
     email: emailField({ ja: 'メールアドレス', en: 'E-mail address' }),
     born: dateField({ ja: '生年月日', en: 'Birth date' }, { pastOf: () => '2026-01-01' }),
-    nick: textField({ ja: 'ニックネーム', en: 'Nickname' }, { max: 5, optional: true }),
+    nick: optionalTextField({ ja: 'ニックネーム', en: 'Nickname' }, { max: 5 }),
   });
   app.post('/form', async (req, reply) => {
     const r = validateForm(schema, req.body);

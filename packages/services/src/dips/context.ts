@@ -1,0 +1,28 @@
+import type { Kysely, Logger } from '@honnin/runtime';
+import type { RelyingParty } from '../relying-party/client.ts';
+import type { Web } from '../web/install.ts';
+import type { Accounts } from './account/accounts.ts';
+import type { Applications } from './application/applications.ts';
+import type { Registrations } from './staff/registrations.ts';
+import type { DipsDB } from './store/schema.ts';
+import type { Procedure } from './verification/procedure.ts';
+
+/** What the route modules of the service share (built once in service.ts). */
+export interface Dips {
+  db: Kysely<DipsDB>;
+  clock: () => number;
+  logger: Logger;
+  web: Web;
+  rp: RelyingParty;
+  accounts: Accounts;
+  applications: Applications;
+  procedure: Procedure;
+  registrations: Registrations;
+  /** this service's public base URL */
+  publicUrl: string;
+  /** staff pages' password */
+  staffPassword: string;
+}
+
+/** Session ids of staff members are kept apart from citizens' account ids. */
+export const STAFF_ACCOUNT = 'staff';
