@@ -138,6 +138,19 @@ export function decodeX509(der: Uint8Array): X509Fields {
   };
 }
 
+/** A certificate's issuer Name DER and serial content, without decoding the rest (CMS signer lookup). */
+export function issuerAndSerial(der: Uint8Array): { issuerDer: Uint8Array; serial: Uint8Array } {
+  const cert = expectTlv(der, 0, 0x30, 'Certificate');
+  const tbs = expectTlv(der, cert.start, 0x30, 'tbsCertificate', cert.end);
+  let t = readTlv(der, tbs.start, tbs.end);
+  if (t.tag === 0xa0) t = readTlv(der, t.end, tbs.end);
+  const serial = t;
+  const alg = readTlv(der, serial.end, tbs.end);
+  const issuer = readTlv(der, alg.end, tbs.end);
+  if (serial.tag !== 0x02 || issuer.tag !== 0x30) throw new MalformedError('malformed tbsCertificate');
+  return { issuerDer: whole(der, issuer), serial: der.subarray(serial.start, serial.end) };
+}
+
 /** KeyUsage bits (RFC 5280 numbering: 0 digitalSignature, 1 nonRepudiation, 5 keyCertSign, 6 cRLSign). */
 export function decodeKeyUsage(value: Uint8Array): Set<number> {
   const t = expectTlv(value, 0, 0x03, 'KeyUsage');

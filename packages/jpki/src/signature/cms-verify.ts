@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type CertificateInput, certificateDer } from '../certificate/parse.ts';
-import { decodeSubjectKeyId, decodeX509 } from '../certificate/x509.ts';
+import { decodeSubjectKeyId, decodeX509, issuerAndSerial } from '../certificate/x509.ts';
 import {
   bytesEqual,
   children,
@@ -15,7 +15,12 @@ import { OID } from '../profile/oids.ts';
 import { CMS_OID, decodeSignedData, hashOfOid, type SignedDataFields } from './cms-structure.ts';
 import { encodeDigestInfo, type HashAlgorithm } from './digest-info.ts';
 import { hashBytes } from './pkcs1.ts';
-import { type SignatureResult, type VerifySignatureOptions, verifySigner } from './signer.ts';
+import {
+  type SignatureResult,
+  type SignedForm,
+  type VerifySignatureOptions,
+  verifySigner,
+} from './signer.ts';
 
 export interface CmsInput {
   /** ContentInfo(SignedData), DER or PEM */
@@ -49,7 +54,7 @@ export async function verifyCms(input: CmsInput, options: VerifySignatureOptions
   const contentDigest = digestOfContent(sd, input);
   const certificate = signerCertificate(sd, input.certificate);
 
-  let digestInfo: Uint8Array;
+  let signed: SignedForm;
   let signingTime: Date | undefined;
   let cades = false;
   if (signer.signedAttrs) {
@@ -67,20 +72,13 @@ export async function verifyCms(input: CmsInput, options: VerifySignatureOptions
     if (signer.attributes.has(CMS_OID.signingTime))
       signingTime = new Date(decodeTime(attrs, one(CMS_OID.signingTime, 'signing-time')));
     cades = checkSigningCertificate(sd, certificate);
-    digestInfo = encodeDigestInfo(signer.hash, hashBytes(signer.hash, attrs));
+    signed = { data: attrs };
   } else {
     if (sd.contentType !== CMS_OID.data)
       throw new MalformedError('without signed attributes the content must be id-data');
-    digestInfo = encodeDigestInfo(signer.hash, contentDigest);
+    signed = { digestInfo: encodeDigestInfo(signer.hash, contentDigest) };
   }
-  const result = await verifySigner(
-    certificate,
-    digestInfo,
-    signer.signature,
-    signer.hash,
-    options,
-    signingTime,
-  );
+  const result = await verifySigner(certificate, signed, signer.signature, signer.hash, options, signingTime);
   return { ...result, content: sd.content, contentType: sd.contentType, cades };
 }
 
@@ -104,17 +102,16 @@ function digestOfContent(sd: SignedDataFields, input: CmsInput): Uint8Array {
 function signerCertificate(sd: SignedDataFields, given: CertificateInput | undefined): CertificateInput {
   const { signer } = sd;
   for (const der of sd.certificates) {
-    let c: ReturnType<typeof decodeX509>;
     try {
-      c = decodeX509(der);
+      if (signer.serial && signer.issuerDer) {
+        const c = issuerAndSerial(der);
+        if (bytesEqual(c.serial, signer.serial) && bytesEqual(c.issuerDer, signer.issuerDer)) return der;
+      } else if (signer.keyId) {
+        const ski = decodeX509(der).extensions.get(OID.subjectKeyIdentifier);
+        if (ski && bytesEqual(decodeSubjectKeyId(ski.value), signer.keyId)) return der;
+      }
     } catch {
-      continue; // other certificates in the bag do not concern us; the signer's is checked later
-    }
-    if (signer.serial && signer.issuerDer) {
-      if (bytesEqual(c.serial, signer.serial) && bytesEqual(c.issuerDer, signer.issuerDer)) return der;
-    } else if (signer.keyId) {
-      const ski = c.extensions.get(OID.subjectKeyIdentifier);
-      if (ski && bytesEqual(decodeSubjectKeyId(ski.value), signer.keyId)) return der;
+      // other certificates in the bag do not concern us; the signer's is checked when validated
     }
   }
   if (given !== undefined) return given;

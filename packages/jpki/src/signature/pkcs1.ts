@@ -30,8 +30,18 @@ export function hashOfSignatureAlgorithm(oid: string): HashAlgorithm {
 export function verifySigned(key: KeyObject, s: SignedBytes): boolean {
   const hash = hashOfSignatureAlgorithm(s.algorithm);
   if ('digest' in s) return signatureMatches(key, encodeDigestInfo(hash, s.digest), s.signature);
+  return signatureOver(key, hash, s.tbs, s.signature);
+}
+
+/** Verification when the signed bytes themselves are at hand (faster than recovering the DigestInfo). */
+export function signatureOver(
+  key: KeyObject,
+  hash: HashAlgorithm,
+  data: Uint8Array,
+  signature: Uint8Array,
+): boolean {
   try {
-    return verify(hash, s.tbs, key, s.signature);
+    return verify(hash, data, key, signature);
   } catch {
     return false;
   }

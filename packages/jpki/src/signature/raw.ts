@@ -1,6 +1,6 @@
 import type { CertificateInput } from '../certificate/parse.ts';
-import { MalformedError } from '../errors.ts';
-import { decodeDigestInfo, encodeDigestInfo, type HashAlgorithm } from './digest-info.ts';
+import { MalformedError, UnsupportedError } from '../errors.ts';
+import { decodeDigestInfo, encodeDigestInfo, type HashAlgorithm, isHashAlgorithm } from './digest-info.ts';
 import { hashBytes } from './pkcs1.ts';
 import { type SignatureResult, type VerifySignatureOptions, verifySigner } from './signer.ts';
 
@@ -42,6 +42,11 @@ export async function verifySignature(
 ): Promise<SignatureResult> {
   if (!input || !(input.signature instanceof Uint8Array))
     throw new MalformedError('the signature must be bytes');
+  if ('document' in input && input.document instanceof Uint8Array) {
+    const hash = input.hash ?? 'sha256';
+    if (!isHashAlgorithm(hash)) throw new UnsupportedError(`hash ${String(hash)} is not supported`);
+    return verifySigner(input.certificate, { data: input.document }, input.signature, hash, options);
+  }
   const { digestInfo, hash } = digestInfoFor(input);
-  return verifySigner(input.certificate, digestInfo, input.signature, hash, options);
+  return verifySigner(input.certificate, { digestInfo }, input.signature, hash, options);
 }

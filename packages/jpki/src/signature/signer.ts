@@ -5,7 +5,7 @@ import { BadSignatureError } from '../errors.ts';
 import type { DecodedBasicInfo } from '../profile/basic-info.ts';
 import { checkRevocation, type RevocationSource, type RevocationStatus } from '../revocation/source.ts';
 import type { HashAlgorithm } from './digest-info.ts';
-import { signatureMatches } from './pkcs1.ts';
+import { signatureMatches, signatureOver } from './pkcs1.ts';
 
 export interface VerifySignatureOptions {
   validator: CertificateValidator;
@@ -29,13 +29,16 @@ export interface SignatureResult {
   hash: HashAlgorithm;
 }
 
+/** What the signature covers: the bytes themselves when at hand, else their DigestInfo. */
+export type SignedForm = { data: Uint8Array } | { digestInfo: Uint8Array };
+
 /**
  * The steps shared by raw and CMS signatures after the bytes are known: signer
  * certificate (profile, purpose, chain, validity) → signature → revocation.
  */
 export async function verifySigner(
   certificateInput: CertificateInput,
-  digestInfo: Uint8Array,
+  signed: SignedForm,
   signature: Uint8Array,
   hash: HashAlgorithm,
   options: VerifySignatureOptions,
@@ -43,7 +46,11 @@ export async function verifySigner(
 ): Promise<SignatureResult> {
   const at = options.at ?? new Date();
   const { certificate, anchor } = options.validator.validate(certificateInput, { purpose: 'signature', at });
-  if (!signatureMatches(certificate.publicKey, digestInfo, signature))
+  const ok =
+    'data' in signed
+      ? signatureOver(certificate.publicKey, hash, signed.data, signature)
+      : signatureMatches(certificate.publicKey, signed.digestInfo, signature);
+  if (!ok)
     throw new BadSignatureError(
       'the signature does not verify with the signature certificate over this content',
     );
