@@ -1,0 +1,31 @@
+import type { ClientInput } from './registry.ts';
+
+/**
+ * The relying parties `honnin start` registers in demo mode: drone registration
+ * (DIPS) and national qualifications, each with its keys at its own jwks_uri.
+ * Both are government services and certified signature verifiers.
+ */
+export function demoClients(urls: Readonly<Record<string, string>>): ClientInput[] {
+  const dips = urls.dips ?? 'http://localhost:7004';
+  const qualifications = urls.qualifications ?? 'http://localhost:7005';
+  return [
+    {
+      clientId: 'RP00000001',
+      name: 'ドローン登録システム（DIPS）',
+      nameEn: 'Drone registration system (DIPS)',
+      redirectUris: [`${dips}/auth/callback`],
+      jwksUri: `${dips}/.well-known/jwks.json`,
+      scopes: ['openid', 'name', 'address', 'birthdate', 'gender', 'sign'],
+      certifiedVerifier: true,
+    },
+    {
+      clientId: 'RP00000002',
+      name: '国家資格等情報連携・活用システム',
+      nameEn: 'National qualifications online',
+      redirectUris: [`${qualifications}/auth/callback`],
+      jwksUri: `${qualifications}/.well-known/jwks.json`,
+      scopes: ['openid', 'name', 'address', 'birthdate', 'gender', 'sign'],
+      certifiedVerifier: true,
+    },
+  ];
+}

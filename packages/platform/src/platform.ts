@@ -1,0 +1,210 @@
+import formbody from '@fastify/formbody';
+import {
+  createHttpServer,
+  createSharedState,
+  type Logger,
+  type Metrics,
+  openMigratedStorage,
+  type SharedState,
+  type Storage,
+  type StorageOptions,
+  silentLogger,
+} from '@honnin/runtime';
+import type { FastifyInstance } from 'fastify';
+import { CitizenApp } from './citizen/routes.ts';
+import { adminRoutes } from './clients/admin-api.ts';
+import { ClientRegistry } from './clients/registry.ts';
+import { EventLog } from './events/event-log.ts';
+import { FlowStore } from './flows/flow.ts';
+import { DEFAULT_QR_POLICY, QrCodes, type QrPolicy } from './flows/qr.ts';
+import { interactionRoutes } from './interaction/routes.ts';
+import { kyselyAdapter, sweepExpired } from './oidc/adapter.ts';
+import { ProviderHost } from './oidc/host.ts';
+import { createProvider } from './oidc/provider.ts';
+import { ReleasedIdentities } from './oidc/released-identity.ts';
+import { type KeySchedule, SigningKeys } from './oidc/signing-keys.ts';
+import { ResultEncryption } from './signing/result-encryption.ts';
+import { signingApiRoutes } from './signing/routes.ts';
+import { SignTransactions } from './signing/transactions.ts';
+import { migrations } from './store/migrations.ts';
+import type { PlatformDB } from './store/schema.ts';
+import { sharedSecret } from './store/secrets.ts';
+import { CardVerifier, type CardVerifierOptions } from './verification/card-verifier.ts';
+import { Fees } from './verification/fees.ts';
+import { serveBundles } from './web/bundles.ts';
+import { errorPage, renderOidcError } from './web/errors.ts';
+
+export interface PlatformOptions {
+  /** the public base URL: the OIDC issuer and the origin of the app */
+  publicUrl: string;
+  storage: Omit<StorageOptions, 'part'> & { part?: string };
+  redisUrl?: string | undefined;
+  logger?: Logger | undefined;
+  metrics?: Metrics | undefined;
+  /** bearer token of the admin API */
+  adminToken: string;
+  /** J-LIS (OCSP, linking) and the card host, as the verification needs them */
+  verification: CardVerifierOptions;
+  now?: () => number;
+  keySchedule?: KeySchedule | undefined;
+  qrPolicy?: QrPolicy | undefined;
+  /** how long a flow may take from the authorization request to the consent (default 10 min) */
+  flowTtlMs?: number | undefined;
+  /** wrong 6-digit numbers allowed on the PC (default 3) */
+  bindingAttempts?: number | undefined;
+  accessTokenSeconds?: number | undefined;
+  /** how often keys are checked and expired rows swept (default 60 s) */
+  maintenanceMs?: number | undefined;
+}
+
+export interface Platform {
+  app: FastifyInstance;
+  storage: Storage<PlatformDB>;
+  state: SharedState;
+  clients: ClientRegistry;
+  keys: SigningKeys;
+  host: ProviderHost;
+  signTransactions: SignTransactions;
+  fees: Fees;
+  close(): Promise<void>;
+}
+
+/**
+ * The identity platform: oidc-provider (relying parties), the signing API, the
+ * service's pages between request and redirect, the citizen's app and its JSON
+ * API, and the admin API — one Fastify server. Everything an instance needs to
+ * share with others lives in the store (PostgreSQL) and the shared state (Redis).
+ */
+export async function createPlatform(o: PlatformOptions): Promise<Platform> {
+  const now = o.now ?? Date.now;
+  const logger = o.logger ?? silentLogger();
+  const storage = await openMigratedStorage<PlatformDB>({ part: 'platform', ...o.storage }, migrations);
+  const state = createSharedState({ redisUrl: o.redisUrl, namespace: storage.part });
+  try {
+    const secret = (name: string) => sharedSecret(storage, name, now);
+    const [cookieKey, pairwiseSalt, dpopSecret, sealKey, qrSecret] = await Promise.all([
+      secret('cookie-key'),
+      secret('pairwise-salt'),
+      secret('dpop-nonce'),
+      secret('seal-key'),
+      secret('qr-code'),
+    ]);
+    const clients = new ClientRegistry(storage, now);
+    const signTransactions = new SignTransactions(storage, now);
+    const identities = new ReleasedIdentities(storage, sealKey);
+    const events = new EventLog(storage, now);
+    const fees = new Fees(storage, now);
+    const keys = new SigningKeys(storage, { schedule: o.keySchedule, now });
+    const flows = new FlowStore(state, now);
+    const qr = new QrCodes(qrSecret, o.qrPolicy ?? DEFAULT_QR_POLICY);
+    const accessTokenSeconds = o.accessTokenSeconds ?? 600;
+    const flowTtlMs = o.flowTtlMs ?? 600_000;
+    const adapter = kyselyAdapter(storage, { clients, now });
+    const host = new ProviderHost(keys, (jwks) =>
+      createProvider({
+        issuer: o.publicUrl,
+        adapter,
+        jwks,
+        cookieKeys: [cookieKey.toString('base64url')],
+        pairwiseSalt,
+        dpopNonceSecret: dpopSecret,
+        identities,
+        signTransactions,
+        renderError: renderOidcError,
+        ttl: { interactionSeconds: Math.ceil(flowTtlMs / 1000) + 300, accessTokenSeconds },
+      }),
+    );
+    await host.refresh();
+
+    const app = createHttpServer({ name: 'platform', logger, metrics: o.metrics });
+    host.mount(app);
+    const scripts = await serveBundles(app);
+    const finish = {
+      host,
+      identities,
+      signTransactions,
+      events,
+      sealKey,
+      releaseMs: { accessToken: accessTokenSeconds * 1000 + 60_000, refresh: 14 * 86_400_000 },
+      now,
+    };
+    const verifier = new CardVerifier(storage, o.verification, { fees, events, logger, now });
+    // the platform's own routes, in a scope whose errors render as pages for browsers
+    await app.register(async (scope) => {
+      errorPage(scope);
+      await scope.register(formbody);
+      interactionRoutes(scope, {
+        host,
+        flows,
+        qr,
+        clients,
+        signTransactions,
+        events,
+        finish,
+        sealKey,
+        publicUrl: o.publicUrl,
+        flowTtlMs,
+        bindingAttempts: o.bindingAttempts ?? 3,
+        scripts: { servicePage: scripts['service-page'] },
+      });
+      await new CitizenApp({
+        storage,
+        flows,
+        qr,
+        events,
+        signTransactions,
+        verifier,
+        sealKey,
+        publicUrl: o.publicUrl,
+        flowTtlMs,
+        script: scripts.app,
+        now,
+      }).routes(scope);
+      signingApiRoutes(scope, {
+        host,
+        state,
+        publicUrl: o.publicUrl,
+        clients,
+        transactions: signTransactions,
+        events,
+        encryption: new ResultEncryption(),
+      });
+      adminRoutes(scope, {
+        adminToken: o.adminToken,
+        clients,
+        keys,
+        fees,
+        onKeysRotated: () => host.refresh(),
+        relink: () => verifier.linkSuccessors(),
+      });
+    });
+
+    const maintenance = setInterval(() => {
+      void Promise.all([host.refresh(), sweepExpired(storage, now())]).catch((err) =>
+        logger.warn({ err }, 'platform maintenance failed'),
+      );
+    }, o.maintenanceMs ?? 60_000);
+    maintenance.unref();
+
+    return {
+      app,
+      storage,
+      state,
+      clients,
+      keys,
+      host,
+      signTransactions,
+      fees,
+      async close() {
+        clearInterval(maintenance);
+        await app.close();
+        await state.close();
+        await storage.close();
+      },
+    };
+  } catch (e) {
+    await state.close();
+    await storage.close();
+    throw e;
+  }
+}

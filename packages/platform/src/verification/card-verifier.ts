@@ -1,0 +1,325 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CertificateExpiredError,
+  CertificateNotYetValidError,
+  CertificateRevokedError,
+  CertificateValidator,
+  ChallengeExpiredError,
+  ChallengeMismatchError,
+  type DecodedBasicInfo,
+  isJpkiError,
+  OcspClient,
+  PRODUCTION_POLICIES,
+  type RevocationStatus,
+  TEST_POLICIES,
+  verifyLogin,
+  verifySignature,
+} from '@honnin/jpki';
+import { HonninError, type Logger, type Storage } from '@honnin/runtime';
+import type { EventLog } from '../events/event-log.ts';
+import { FlowError, type OutcomeCode } from '../outcomes.ts';
+import type { PlatformDB } from '../store/schema.ts';
+import type { Fees } from './fees.ts';
+
+export interface CardVerifierOptions {
+  /** J-LIS's base URL (CA certificates, OCSP, verifier services) */
+  jlisUrl: string;
+  /** the platform operator's verifier API key at J-LIS */
+  jlisApiKey: string;
+  fetch?: typeof globalThis.fetch | undefined;
+}
+
+/** Who is bound to the request (for fees and the event log). */
+export interface Requester {
+  clientId: string;
+  transactionId: string;
+}
+
+export interface LoginProof {
+  challenge: Uint8Array;
+  signature: Uint8Array;
+  certificate: Uint8Array;
+  expected: { relyingParty: string; origin: string; nonce: string };
+}
+
+/**
+ * The platform operator's verification (seed 003's PF事業者): logins and
+ * signatures are checked with the JPKI verification library against J-LIS's
+ * CA certificates and OCSP responder; each J-LIS check is metered to the
+ * relying party; certificates are linked to one citizen across moves
+ * (signature → auth linking) and renewals (old → new serial linking).
+ */
+export class CardVerifier {
+  readonly #o: CardVerifierOptions;
+  readonly #storage: Storage<PlatformDB>;
+  readonly #fees: Fees;
+  readonly #events: EventLog;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  readonly #fetch: typeof globalThis.fetch;
+  #validator: Promise<CertificateValidator> | undefined;
+  #ocsp: OcspClient;
+
+  constructor(
+    storage: Storage<PlatformDB>,
+    o: CardVerifierOptions,
+    deps: { fees: Fees; events: EventLog; logger: Logger; now: () => number },
+  ) {
+    this.#o = o;
+    this.#storage = storage;
+    this.#fees = deps.fees;
+    this.#events = deps.events;
+    this.#logger = deps.logger;
+    this.#now = deps.now;
+    this.#fetch = o.fetch ?? globalThis.fetch;
+    this.#ocsp = new OcspClient({
+      url: `${o.jlisUrl}/ocsp`,
+      fetch: (url, init) => this.#fetch(url, init),
+      headers: { authorization: `Bearer ${o.jlisApiKey}` },
+      // same-day status for every check (a revocation must show at once)
+      cacheSize: 0,
+      now: () => new Date(this.#now()),
+    });
+  }
+
+  /** J-LIS's CA certificates (every generation), fetched once and again when a new one appears. */
+  #trust(refresh = false): Promise<CertificateValidator> {
+    if (refresh || !this.#validator) {
+      this.#validator = this.#loadTrust();
+      this.#validator.catch(() => {
+        this.#validator = undefined;
+      });
+    }
+    return this.#validator;
+  }
+
+  async #loadTrust(): Promise<CertificateValidator> {
+    const list = await this.#jlis<{ ca: { links: { der: string } }[] }>('GET', '/ca');
+    const anchors = await Promise.all(
+      list.ca.map(async (c) => {
+        const res = await this.#fetch(`${this.#o.jlisUrl}${c.links.der}`, {
+          signal: AbortSignal.timeout(5000),
+        });
+        if (!res.ok) throw new Error(`J-LIS CA certificate: HTTP ${res.status}`);
+        return new Uint8Array(await res.arrayBuffer());
+      }),
+    );
+    return new CertificateValidator({
+      trustAnchors: anchors,
+      policies: [TEST_POLICIES, PRODUCTION_POLICIES],
+    });
+  }
+
+  async #jlis<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await this.#fetch(`${this.#o.jlisUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.#o.jlisApiKey}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(5000),
+      });
+    } catch (e) {
+      throw new FlowError('revocation_unavailable', `J-LIS unreachable: ${(e as Error).message}`, {
+        status: 503,
+        cause: e,
+      });
+    }
+    const json = (await res.json().catch(() => ({}))) as T & { error?: string; message?: string };
+    if (!res.ok)
+      throw new HonninError(
+        'jlis_error',
+        `J-LIS ${path}: ${json.error ?? res.status} ${json.message ?? ''}`,
+        {
+          status: 502,
+        },
+      );
+    return json;
+  }
+
+  /** Verifies a card login (auth certificate); returns the citizen it belongs to. */
+  async login(
+    proof: LoginProof,
+    who: Requester,
+  ): Promise<{ citizenId: string; serial: string; revocation: RevocationStatus }> {
+    const result = await this.#verify(who, 'auth_validity', (validator) =>
+      verifyLogin(
+        { challenge: proof.challenge, signature: proof.signature, certificate: proof.certificate },
+        { validator, expected: proof.expected, at: new Date(this.#now()), revocation: this.#ocsp },
+      ),
+    );
+    const citizenId = await this.#citizenFor([{ purpose: 'auth', serial: result.serial }]);
+    return { citizenId, serial: result.serial, revocation: result.revocation };
+  }
+
+  /** Verifies a signature over a DigestInfo with the signature certificate; links it to the citizen. */
+  async signature(
+    input: { digestInfo: Uint8Array; signature: Uint8Array; certificate: Uint8Array },
+    who: Requester,
+  ): Promise<{
+    citizenId: string;
+    serial: string;
+    signer: DecodedBasicInfo;
+    revocation: RevocationStatus;
+    notBefore: Date;
+    notAfter: Date;
+    issuer: string;
+  }> {
+    const r = await this.#verify(who, 'sign_validity', (validator) =>
+      verifySignature(input, { validator, at: new Date(this.#now()), revocation: this.#ocsp }),
+    );
+    const serials: { purpose: 'signature' | 'auth'; serial: string }[] = [
+      { purpose: 'signature', serial: r.serial },
+    ];
+    if (!(await this.#knownCitizen(serials))) {
+      // 紐付け: the auth certificate of the same card names the citizen a login already knows
+      const linked = await this.#jlis<{ authSerial: string }>('POST', '/verifier/link', {
+        signatureSerial: r.serial,
+      });
+      await this.#fees.charge(who.clientId, who.transactionId, 'linking');
+      serials.push({ purpose: 'auth', serial: linked.authSerial });
+    }
+    const citizenId = await this.#citizenFor(serials);
+    return {
+      citizenId,
+      serial: r.serial,
+      signer: r.signer,
+      revocation: r.revocation,
+      notBefore: r.certificate.notBefore,
+      notAfter: r.certificate.notAfter,
+      issuer: r.certificate.issuer,
+    };
+  }
+
+  /** Runs a jpki verification, meters the J-LIS check, and maps failures to outcome codes. */
+  async #verify<T extends { revocation: RevocationStatus }>(
+    who: Requester,
+    fee: 'auth_validity' | 'sign_validity',
+    run: (validator: CertificateValidator) => Promise<T>,
+  ): Promise<T> {
+    let validator = await this.#trust();
+    try {
+      try {
+        const r = await run(validator);
+        if (r.revocation.status === 'good') await this.#fees.charge(who.clientId, who.transactionId, fee);
+        return r;
+      } catch (e) {
+        // a CA generation J-LIS added since we fetched the anchors
+        if ((e as { code?: string }).code !== 'ERR_JPKI_CERT_NOT_TRUSTED') throw e;
+        validator = await this.#trust(true);
+        return await run(validator);
+      }
+    } catch (e) {
+      if (e instanceof CertificateRevokedError) await this.#fees.charge(who.clientId, who.transactionId, fee);
+      const outcome = outcomeOf(e);
+      await this.#events.record(who.transactionId, who.clientId, 'verification_failed', {
+        error_code: outcome,
+        ...(e instanceof CertificateRevokedError ? { revocation_reason: e.revocation.reason } : {}),
+      });
+      if (!isJpkiError(e) && !(e instanceof FlowError))
+        this.#logger.error({ err: e }, 'card verification failed');
+      throw e instanceof FlowError
+        ? e
+        : new FlowError(outcome, (e as Error).message, {
+            cause: e,
+            details:
+              e instanceof CertificateRevokedError ? { revocation_reason: e.revocation.reason } : undefined,
+          });
+    }
+  }
+
+  async #knownCitizen(serials: { purpose: string; serial: string }[]): Promise<string | undefined> {
+    for (const s of serials) {
+      const row = await this.#storage.db
+        .selectFrom('citizen_certificate')
+        .select('citizen_id')
+        .where('purpose', '=', s.purpose)
+        .where('serial', '=', s.serial)
+        .executeTakeFirst();
+      if (row) return row.citizen_id;
+    }
+    return undefined;
+  }
+
+  /** The citizen these serials belong to (a new one when none is known); records every serial. */
+  async #citizenFor(serials: { purpose: string; serial: string }[]): Promise<string> {
+    const now = this.#now();
+    const citizenId = (await this.#knownCitizen(serials)) ?? (await this.#newCitizen(now));
+    for (const s of serials) {
+      await this.#storage.db
+        .insertInto('citizen_certificate')
+        .values({
+          purpose: s.purpose,
+          serial: s.serial,
+          citizen_id: citizenId,
+          first_seen_at: now,
+          last_seen_at: now,
+        })
+        .onConflict((oc) => oc.columns(['purpose', 'serial']).doUpdateSet({ last_seen_at: now }))
+        .execute();
+    }
+    return citizenId;
+  }
+
+  async #newCitizen(now: number): Promise<string> {
+    const id = randomUUID();
+    await this.#storage.db.insertInto('citizen').values({ id, created_at: now }).execute();
+    return id;
+  }
+
+  /**
+   * 新旧紐付け: asks J-LIS which certificate replaced each citizen's latest one,
+   * and records the newest under the same citizen — so their pairwise `sub`
+   * survives a renewal. Run by the maintenance loop and `honnin platform relink`.
+   */
+  async linkSuccessors(): Promise<{ checked: number; linked: number }> {
+    const rows = await this.#storage.db
+      .selectFrom('citizen_certificate')
+      .select(['citizen_id', 'purpose', 'serial', 'last_seen_at'])
+      .orderBy('last_seen_at', 'desc')
+      .execute();
+    const latest = new Map<string, (typeof rows)[number]>();
+    for (const r of rows)
+      if (!latest.has(`${r.citizen_id}/${r.purpose}`)) latest.set(`${r.citizen_id}/${r.purpose}`, r);
+    let linked = 0;
+    for (const r of latest.values()) {
+      const a = await this.#jlis<{ newestSerial: string }>('POST', '/verifier/successor', {
+        purpose: r.purpose,
+        serial: r.serial,
+      });
+      if (a.newestSerial !== r.serial) {
+        const now = this.#now();
+        const res = await this.#storage.db
+          .insertInto('citizen_certificate')
+          .values({
+            purpose: r.purpose,
+            serial: a.newestSerial,
+            citizen_id: r.citizen_id,
+            first_seen_at: now,
+            last_seen_at: now,
+          })
+          .onConflict((oc) => oc.columns(['purpose', 'serial']).doNothing())
+          .executeTakeFirst();
+        linked += Number(res.numInsertedOrUpdatedRows ?? 0n);
+      }
+    }
+    return { checked: latest.size, linked };
+  }
+}
+
+/** The documented outcome of a verification failure. */
+export function outcomeOf(e: unknown): OutcomeCode {
+  if (e instanceof FlowError) return e.outcome;
+  if (e instanceof CertificateRevokedError) return 'certificate_revoked';
+  if (e instanceof CertificateExpiredError || e instanceof CertificateNotYetValidError)
+    return 'certificate_expired';
+  if (e instanceof ChallengeMismatchError || e instanceof ChallengeExpiredError) return 'signature_invalid';
+  const code = (e as { code?: string }).code ?? '';
+  if (code === 'ERR_JPKI_BAD_SIGNATURE') return 'signature_invalid';
+  if (/^ERR_JPKI_(REVOCATION_UNKNOWN|OCSP_|CRL_)/.test(code)) return 'revocation_unavailable';
+  if (/^ERR_JPKI_/.test(code)) return 'certificate_invalid';
+  return 'platform_error';
+}
