@@ -199,20 +199,26 @@ export function decodeString(bytes: Uint8Array, t: Tlv): string {
   }
 }
 
+/** The identifier and length octets of an element whose content is `length` bytes. */
+export function header(tag: number, length: number): Uint8Array {
+  const bytes = [tag];
+  if (length < 0x80) bytes.push(length);
+  else {
+    const lenBytes: number[] = [];
+    for (let n = length; n > 0; n = Math.floor(n / 256)) lenBytes.unshift(n & 0xff);
+    bytes.push(0x80 | lenBytes.length, ...lenBytes);
+  }
+  return new Uint8Array(bytes);
+}
+
 /** Encodes one element (definite length); `parts` are its content, concatenated. */
 export function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
   let length = 0;
   for (const p of parts) length += p.length;
-  const lenBytes: number[] = [];
-  if (length < 0x80) lenBytes.push(length);
-  else {
-    for (let n = length; n > 0; n = Math.floor(n / 256)) lenBytes.unshift(n & 0xff);
-    lenBytes.unshift(0x80 | lenBytes.length);
-  }
-  const out = new Uint8Array(1 + lenBytes.length + length);
-  out[0] = tag;
-  out.set(lenBytes, 1);
-  let o = 1 + lenBytes.length;
+  const head = header(tag, length);
+  const out = new Uint8Array(head.length + length);
+  out.set(head);
+  let o = head.length;
   for (const p of parts) {
     out.set(p, o);
     o += p.length;

@@ -1,6 +1,6 @@
 import { constants, createHash, type KeyObject, privateEncrypt } from 'node:crypto';
-import { decodeX509 } from '../../src/certificate/x509.ts';
-import { oidTlv, timeTlv, tlv } from '../../src/encoding/der.ts';
+import { decodeSubjectKeyId, decodeX509 } from '../../src/certificate/x509.ts';
+import { header, oidTlv, timeTlv, tlv } from '../../src/encoding/der.ts';
 import { OID } from '../../src/profile/oids.ts';
 import { encodeDigestInfo } from '../../src/signature/digest-info.ts';
 
@@ -28,19 +28,6 @@ export function encodeCrlEntry(e: CrlEntryInput): Uint8Array {
       ? []
       : [tlv(0x30, tlv(0x30, oidTlv('2.5.29.21'), tlv(0x04, tlv(0x0a, new Uint8Array([e.reasonCode])))))];
   return tlv(0x30, INT(e.serial), timeTlv(e.revokedAt.getTime()), ...exts);
-}
-
-/** DER header (tag + length) of an element whose content is `length` bytes. */
-function header(tag: number, length: number): Uint8Array {
-  const full = tlv(tag, new Uint8Array(0));
-  if (length === 0) return full;
-  const lenBytes: number[] = [];
-  if (length < 0x80) lenBytes.push(length);
-  else {
-    for (let n = length; n > 0; n = Math.floor(n / 256)) lenBytes.unshift(n & 0xff);
-    lenBytes.unshift(0x80 | lenBytes.length);
-  }
-  return new Uint8Array([tag, ...lenBytes]);
 }
 
 export interface WriteCrlOptions {
@@ -107,8 +94,7 @@ export async function writeCrl(write: (chunk: Uint8Array) => unknown, o: WriteCr
 }
 
 function ski(cert: ReturnType<typeof decodeX509>): Uint8Array {
-  const ext = cert.extensions.get(OID.subjectKeyIdentifier)!;
-  return ext.value.subarray(2);
+  return decodeSubjectKeyId(cert.extensions.get(OID.subjectKeyIdentifier)!.value);
 }
 
 /** A whole CRL in memory from entry objects (small CRLs in tests). */
