@@ -73,7 +73,7 @@ export async function verifyLogin(input: LoginInput, options: VerifyLoginOptions
 function checkBinding(c: LoginChallenge, expected: VerifyLoginOptions['expected']): void {
   const wrong: string[] = [];
   if (c.relyingParty !== expected.relyingParty) wrong.push('relying party');
-  if (c.origin !== (canonicalOrigin(expected.origin) ?? expected.origin)) wrong.push('origin');
+  if (c.origin !== expected.origin && c.origin !== canonicalOrigin(expected.origin)) wrong.push('origin');
   if (c.nonce !== expected.nonce) wrong.push('nonce');
   if (wrong.length)
     throw new ChallengeMismatchError(`the login challenge names another ${wrong.join(', ')}`, {
