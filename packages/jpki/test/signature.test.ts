@@ -110,7 +110,16 @@ describe('signature verification with J-LIS simulator certificates', () => {
   });
 
   test('CMS signed by `openssl cms -sign` with a simulator key verifies (attached, detached, CAdES)', async () => {
-    for (const flags of [['-nodetach'], [], ['-nodetach', '-cades'], ['-cades']]) {
+    for (const flags of [
+      ['-nodetach'],
+      [],
+      ['-nodetach', '-cades'],
+      ['-cades'],
+      ['-nodetach', '-keyid'],
+      ['-nodetach', '-md', 'sha512'],
+      ['-nodetach', '-noattr'],
+      ['-nodetach', '-nocerts'],
+    ]) {
       const out = join(tmp.dir, 'openssl.p7s');
       execFileSync('openssl', [
         'cms',
@@ -132,14 +141,24 @@ describe('signature verification with J-LIS simulator certificates', () => {
       ]);
       const cms = new Uint8Array(readFileSync(out));
       const attached = flags.includes('-nodetach');
-      const r = await verifyCms({ cms, content: attached ? undefined : document }, { validator });
+      const content = attached ? undefined : document;
+      let certificate: Uint8Array | undefined;
+      if (flags.includes('-nocerts')) {
+        // the CMS does not carry the signer: the caller must give it
+        await rejects(verifyCms({ cms, content }, { validator }), 'ERR_JPKI_MALFORMED');
+        certificate = card.issued.signature!.der;
+      }
+      const r = await verifyCms({ cms, content, certificate }, { validator });
       assert.equal(r.signer.address, '東京都千代田区千代田１－１');
-      assert.ok(r.signingTime instanceof Date && Math.abs(r.signingTime.getTime() - Date.now()) < 600_000);
+      assert.equal(r.hash, flags.includes('sha512') ? 'sha512' : 'sha256');
+      if (flags.includes('-noattr')) assert.equal(r.signingTime, undefined);
+      else
+        assert.ok(r.signingTime instanceof Date && Math.abs(r.signingTime.getTime() - Date.now()) < 600_000);
       assert.equal(r.cades, flags.includes('-cades'));
       if (attached) assert.deepEqual(r.content, document);
       else await rejects(verifyCms({ cms }, { validator }), 'ERR_JPKI_MALFORMED');
       await rejects(
-        verifyCms({ cms, content: new TextEncoder().encode('another document') }, { validator }),
+        verifyCms({ cms, content: new TextEncoder().encode('another document'), certificate }, { validator }),
         'ERR_JPKI_BAD_SIGNATURE',
       );
     }
