@@ -35,6 +35,7 @@ export interface FlowResult {
   txn?: string | undefined;
   errorDescription?: string | undefined;
   idToken?: oidc.IDToken | undefined;
+  rawIdToken?: string | undefined;
   accessToken?: string | undefined;
   userinfo?: Record<string, unknown> | undefined;
   authorizationDetails?: unknown;
@@ -234,6 +235,7 @@ export class DemoRelyingParty {
       callbackUrl: url.href,
       ok: true,
       idToken,
+      rawIdToken: tokens.id_token,
       accessToken: tokens.access_token,
       userinfo: userinfo as Record<string, unknown>,
       authorizationDetails: tokens.authorization_details,

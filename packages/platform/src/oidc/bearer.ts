@@ -56,7 +56,7 @@ export async function authenticate(
     if (e instanceof Unauthorized)
       reply.header(
         'www-authenticate',
-        `${e.details?.scheme ?? 'Bearer'} error="invalid_token", error_description="${e.message}"`,
+        `${e.details?.scheme ?? 'Bearer'} error="invalid_token", error_description="${e.message.replace(/[^\x20-\x7e]|"/g, '')}"`,
       );
     throw e;
   }

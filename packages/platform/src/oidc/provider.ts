@@ -98,6 +98,19 @@ export function createProvider(d: ProviderDeps): Provider {
       dPoP: { enabled: true, nonceSecret: d.dpopNonceSecret },
       revocation: { enabled: true },
       rpInitiatedLogout: { enabled: true },
+      // a rich authorization request needs a resource: the platform's API. The code's
+      // access token stays a userinfo token (carrying the authorization details),
+      // which the signing API accepts too.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (ctx, _client, oneOf) =>
+          oneOf ?? (ctx.oidc.params?.authorization_details ? `${d.issuer}/api` : undefined),
+        useGrantedResource: async () => false,
+        getResourceServerInfo: async (_ctx, resource) => {
+          if (resource !== `${d.issuer}/api`) throw new errors.InvalidTarget();
+          return { scope: 'sign', audience: resource, accessTokenFormat: 'opaque' };
+        },
+      },
       richAuthorizationRequests: {
         enabled: true,
         types: {
