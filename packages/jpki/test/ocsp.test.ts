@@ -97,6 +97,18 @@ describe('OCSP client against the J-LIS simulator responder over HTTP', () => {
     assert.equal(e.revocation.reasonCode, 3);
     assert.ok(e.revocation.events.includes('basicInfoChanged'));
     assert.match(e.revocation.meaning.ja, /転居/);
+    // asked to report rather than fail: who signed, and that the 4 items have changed since
+    const reported = await verifySignature(signed(card), {
+      validator,
+      at: sim.clock.now,
+      revocation: client(),
+      onRevoked: 'report',
+    });
+    assert.equal(reported.signer.address, '東京都千代田区千代田１－１');
+    assert.equal(reported.revocation.status, 'revoked');
+    assert.ok(
+      reported.revocation.status === 'revoked' && reported.revocation.events.includes('basicInfoChanged'),
+    );
     const { input, expected } = login(card);
     const r = await verifyLogin(input, { validator, expected, at: sim.clock.now, revocation: client() });
     assert.equal(r.revocation.status, 'good');

@@ -25,10 +25,18 @@ export interface RevocationSource {
   check(certificate: JpkiCertificate, issuer: TrustAnchor, at: Date): Promise<RevocationAnswer>;
 }
 
-/** The outcome reported by a verification: good (with its source) or not checked. */
+/**
+ * The outcome reported by a verification: good (with its source), not checked,
+ * or — when the caller asked for revocations to be reported instead of thrown —
+ * revoked with the reason and what it means.
+ */
 export type RevocationStatus =
   | { status: 'good'; source: string; thisUpdate: Date; nextUpdate?: Date | undefined }
+  | ({ status: 'revoked'; source: string } & CertificateRevokedError['revocation'])
   | { status: 'not-checked' };
+
+/** What a verification does with a revoked certificate: fail (default) or report it in the result. */
+export type OnRevoked = 'throw' | 'report';
 
 /**
  * Asks the sources in order until one answers (e.g. OCSP, then a CRL). Revoked
@@ -40,6 +48,7 @@ export async function checkRevocation(
   certificate: JpkiCertificate,
   issuer: TrustAnchor,
   at: Date,
+  onRevoked: OnRevoked = 'throw',
 ): Promise<RevocationStatus> {
   const list = sources === undefined ? [] : [sources].flat();
   if (list.length === 0) return { status: 'not-checked' };
@@ -60,15 +69,17 @@ export async function checkRevocation(
     }
     if (answer.status === 'revoked' && answer.revokedAt.getTime() <= at.getTime()) {
       const meaning: RevocationMeaning = revocationMeaning(answer.reasonCode, certificate.purpose);
+      const revocation = {
+        reason: meaning.reason,
+        reasonCode: meaning.reasonCode,
+        revokedAt: answer.revokedAt.toISOString(),
+        events: meaning.events,
+        meaning: meaning.meaning,
+      };
+      if (onRevoked === 'report') return { status: 'revoked', source: answer.source, ...revocation };
       throw new CertificateRevokedError(
         `certificate ${certificate.serial} was revoked (${meaning.reason}: ${meaning.meaning.en})`,
-        {
-          reason: meaning.reason,
-          reasonCode: meaning.reasonCode,
-          revokedAt: answer.revokedAt.toISOString(),
-          events: meaning.events,
-          meaning: meaning.meaning,
-        },
+        revocation,
       );
     }
     return {

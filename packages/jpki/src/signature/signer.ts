@@ -3,7 +3,12 @@ import type { TrustAnchor } from '../chain/trust-store.ts';
 import type { CertificateValidator } from '../chain/validator.ts';
 import { BadSignatureError } from '../errors.ts';
 import type { DecodedBasicInfo } from '../profile/basic-info.ts';
-import { checkRevocation, type RevocationSource, type RevocationStatus } from '../revocation/source.ts';
+import {
+  checkRevocation,
+  type OnRevoked,
+  type RevocationSource,
+  type RevocationStatus,
+} from '../revocation/source.ts';
 import type { HashAlgorithm } from './digest-info.ts';
 import { signatureMatches, signatureOver } from './pkcs1.ts';
 
@@ -13,6 +18,11 @@ export interface VerifySignatureOptions {
   at?: Date | undefined;
   /** OCSP / CRL sources, asked in order; absent = revocation not checked (reported as such) */
   revocation?: RevocationSource | readonly RevocationSource[] | undefined;
+  /**
+   * 'report' returns a revoked certificate's status (reason, meaning) in the
+   * result instead of failing — e.g. to learn the holder moved (seed 003)
+   */
+  onRevoked?: OnRevoked | undefined;
 }
 
 /** Who signed, and whether their certificate stands. */
@@ -54,7 +64,7 @@ export async function verifySigner(
     throw new BadSignatureError(
       'the signature does not verify with the signature certificate over this content',
     );
-  const revocation = await checkRevocation(options.revocation, certificate, anchor, at);
+  const revocation = await checkRevocation(options.revocation, certificate, anchor, at, options.onRevoked);
   return {
     signer: certificate.basicInfo!,
     serial: certificate.serial,
