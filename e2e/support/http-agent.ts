@@ -46,7 +46,7 @@ export class HttpAgent {
       body = JSON.stringify(init.json);
     }
     const res = await fetch(u, {
-      method: init.method ?? (body ? 'POST' : 'GET'),
+      method: init.method ?? (body === undefined ? 'GET' : 'POST'),
       headers,
       body,
       redirect: 'manual',
