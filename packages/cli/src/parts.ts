@@ -1,3 +1,4 @@
+import { jlisPart } from '@honnin/jlis/part';
 import type { PartModule } from '@honnin/runtime';
 import { dipsPart } from '@honnin/services/dips/part';
 import { mailboxPart } from './mailbox-part.ts';
@@ -6,4 +7,8 @@ import { mailboxPart } from './mailbox-part.ts';
  * Every part `honnin start` runs, in start order (a part may call the ones
  * before it over HTTP while starting). Add a part with one line here.
  */
-export const PARTS: PartModule[] = [mailboxPart as unknown as PartModule, dipsPart as unknown as PartModule];
+export const PARTS: PartModule[] = [
+  mailboxPart as unknown as PartModule,
+  jlisPart as unknown as PartModule,
+  dipsPart as unknown as PartModule,
+];

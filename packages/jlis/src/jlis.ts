@@ -3,16 +3,26 @@ import { openMigratedStorage, type Storage, type StorageOptions } from '@honnin/
 import { CertificateAuthorities } from './ca/authority.ts';
 import { Issuer } from './issuance.ts';
 import { Lifecycle } from './lifecycle.ts';
+import { OcspResponder } from './ocsp/responder.ts';
+import { ResponderCertificates } from './ocsp/responder-certificates.ts';
 import { Records } from './records.ts';
 import { Revoker } from './revocation/revoker.ts';
 import { migrations } from './store/migrations.ts';
 import type { JlisDB } from './store/schema.ts';
+import { FeeMeter } from './verifiers/fees.ts';
+import { VerifierRegistry } from './verifiers/registry.ts';
+import { VerifierServices } from './verifiers/services.ts';
 
 export interface JlisOptions {
   storage: Omit<StorageOptions, 'part'> & { part?: string };
   org?: string | undefined;
+  /** encrypts CA and OCSP responder keys at rest */
   keyPassphrase?: string | undefined;
   policies?: PolicySet | undefined;
+  /** OCSP answers' nextUpdate − thisUpdate (default 3600) */
+  ocspValiditySeconds?: number | undefined;
+  /** life of a delegated OCSP responder certificate (default 30; replaced after two thirds) */
+  ocspResponderDays?: number | undefined;
   /** the clock (tests move it to make certificates expire) */
   now?: () => Date;
 }
@@ -31,6 +41,13 @@ export interface Jlis {
   readonly records: Records;
   /** tells listeners (the CRL publisher) which CA generations revoked something */
   readonly revoker: Revoker;
+  /** approved signature verifiers and their API keys */
+  readonly verifiers: VerifierRegistry;
+  /** the fee meter and monthly statements */
+  readonly fees: FeeMeter;
+  /** 紐付け, 新旧紐付け, 年齢判定, CRL check reports */
+  readonly services: VerifierServices;
+  readonly ocsp: OcspResponder;
   readonly now: () => Date;
   close(): Promise<void>;
 }
@@ -47,7 +64,27 @@ export async function openJlis(opts: JlisOptions): Promise<Jlis> {
   }
   const issuer = new Issuer(storage, ca, { policies: opts.policies ?? TEST_POLICIES, now });
   const revoker = new Revoker();
-  const lifecycle = new Lifecycle(storage, issuer, revoker, { now });
-  const records = new Records(storage, { now });
-  return { storage, ca, issuer, lifecycle, records, revoker, now, close: () => storage.close() };
+  const fees = new FeeMeter(storage, { now });
+  const responders = new ResponderCertificates(storage, ca, {
+    keyPassphrase: opts.keyPassphrase,
+    lifetimeDays: opts.ocspResponderDays,
+    now,
+  });
+  return {
+    storage,
+    ca,
+    issuer,
+    lifecycle: new Lifecycle(storage, issuer, revoker, { now }),
+    records: new Records(storage, { now }),
+    revoker,
+    verifiers: new VerifierRegistry(storage, { now }),
+    fees,
+    services: new VerifierServices(storage, fees, { now }),
+    ocsp: new OcspResponder(storage, ca, responders, fees, {
+      validitySeconds: opts.ocspValiditySeconds,
+      now,
+    }),
+    now,
+    close: () => storage.close(),
+  };
 }

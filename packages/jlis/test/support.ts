@@ -1,5 +1,12 @@
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { toPem } from '@honnin/jpki';
+import { listen } from '@honnin/runtime';
 import { isolatedStorage, type StorageBackend } from '@honnin/runtime/testing';
+import { createJlisServer } from '../src/http/server.ts';
 import { type HolderInput, type Jlis, openJlis } from '../src/index.ts';
 
 /** A card-generated key pair: the card keeps the private key, J-LIS sees the SPKI. */
@@ -46,4 +53,38 @@ export async function freshJlis(
       await cleanup();
     },
   };
+}
+
+/** J-LIS's HTTP server on a free loopback port. */
+export async function serve(
+  jlis: Jlis,
+  adminToken = 'test-admin-token-0123456789',
+): Promise<{ url: string; adminToken: string; close: () => Promise<void> }> {
+  const app = await createJlisServer(jlis, { adminToken });
+  const url = await listen(app, 0);
+  return { url, adminToken, close: () => app.close() };
+}
+
+/**
+ * Runs openssl without blocking the event loop (the server under test runs in
+ * this process); returns exit status and both streams (ocsp prints its verdict on stderr).
+ */
+export async function openssl(args: string[], input?: Uint8Array): Promise<{ status: number; out: string }> {
+  const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  child.stdin.end(input);
+  const [status] = (await once(child, 'close')) as [number | null];
+  return { status: status ?? -1, out };
+}
+
+export function writePem(dir: string, name: string, der: Uint8Array, label = 'CERTIFICATE'): string {
+  const file = join(dir, name);
+  writeFileSync(file, toPem(der, label));
+  return file;
 }

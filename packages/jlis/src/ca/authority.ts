@@ -1,13 +1,8 @@
-import {
-  createPrivateKey,
-  generateKeyPairSync,
-  type KeyObject,
-  randomBytes,
-  X509Certificate,
-} from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes, X509Certificate } from 'node:crypto';
 import { type CertPurpose, caName, SIMULATOR_ORG } from '@honnin/jpki/profile';
 import { HonninError, type Storage } from '@honnin/runtime';
 import type { JlisDB } from '../store/schema.ts';
+import { exportPrivateKey, importPrivateKey } from './keys.ts';
 import { extensions, KeyUsage, signCertificate } from './x509.ts';
 
 export interface CaGeneration {
@@ -114,22 +109,9 @@ export class CertificateAuthorities {
       .where('id', '=', id)
       .executeTakeFirst();
     if (!row) throw new HonninError('jlis_ca_unknown', `no CA ${id}`, { status: 404 });
-    try {
-      const key = createPrivateKey(
-        this.#passphrase ? { key: row.key_pem, passphrase: this.#passphrase } : row.key_pem,
-      );
-      this.#keys.set(id, key);
-      return key;
-    } catch (e) {
-      throw new HonninError(
-        'jlis_ca_key_locked',
-        `CA key ${id} cannot be opened (wrong or missing key passphrase?)`,
-        {
-          status: 500,
-          cause: e,
-        },
-      );
-    }
+    const key = importPrivateKey(row.key_pem, this.#passphrase, `CA ${id}`);
+    this.#keys.set(id, key);
+    return key;
   }
 
   /**
@@ -177,11 +159,7 @@ export class CertificateAuthorities {
       },
       privateKey,
     );
-    const keyPem = privateKey.export({
-      type: 'pkcs8',
-      format: 'pem',
-      ...(this.#passphrase ? { cipher: 'aes-256-cbc', passphrase: this.#passphrase } : {}),
-    }) as string;
+    const keyPem = exportPrivateKey(privateKey, this.#passphrase);
 
     await this.#storage.db.transaction().execute(async (trx) => {
       await trx.updateTable('ca').set({ active: 0 }).where('purpose', '=', purpose).execute();

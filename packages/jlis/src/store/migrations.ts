@@ -101,4 +101,62 @@ export const migrations: Record<string, PartMigration<JlisDB>> = {
         .execute();
     },
   },
+  '003_verifiers_and_fees': {
+    async up(db) {
+      await db.schema
+        .createTable('verifier')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('key_hint', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('disabled_at', 'bigint')
+        .execute();
+      await db.schema
+        .createTable('fee_event')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('verifier_id', 'text', (c) => c.notNull().references('verifier.id'))
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('month', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('serial', 'text', (c) => c.notNull())
+        .addColumn('holder_id', 'text')
+        .addColumn('yen', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('fee_event_statement')
+        .on('fee_event')
+        .columns(['verifier_id', 'month'])
+        .execute();
+      await db.schema
+        .createTable('status_check')
+        .addColumn('verifier_id', 'text', (c) => c.notNull())
+        .addColumn('holder_id', 'text', (c) => c.notNull())
+        .addColumn('year', 'integer', (c) => c.notNull())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('status_check_pk', ['verifier_id', 'holder_id', 'year', 'purpose'])
+        .execute();
+    },
+  },
+  '004_ocsp_responders': {
+    async up(db, storage) {
+      await db.schema
+        .createTable('ocsp_responder')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('ca_id', 'text', (c) => c.notNull().references('ca.id'))
+        .addColumn('cert_der', storage.types.blob, (c) => c.notNull())
+        .addColumn('key_pem', 'text', (c) => c.notNull())
+        .addColumn('not_before', 'bigint', (c) => c.notNull())
+        .addColumn('not_after', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('ocsp_responder_ca')
+        .on('ocsp_responder')
+        .columns(['ca_id', 'not_after'])
+        .execute();
+    },
+  },
 };

@@ -69,4 +69,51 @@ export interface JlisDB {
     successor_serial: string | null;
     predecessor_serial: string | null;
   };
+  /** approved signature verifiers (署名検証者), platform operators among them */
+  verifier: {
+    id: string;
+    name: string;
+    /** SHA-256 (hex) of the API key; the key itself is shown once */
+    key_hash: string;
+    /** the key's first characters, to tell keys apart in listings */
+    key_hint: string;
+    created_at: number;
+    disabled_at: number | null;
+  };
+  /** one metered answer to a verifier (the fee meter's journal) */
+  fee_event: {
+    id: string;
+    verifier_id: string;
+    at: number;
+    /** YYYY-MM in Japan time */
+    month: string;
+    kind: FeeKind;
+    /** how the verifier asked: ocsp, crl (reported CRL checks), link, successor, age */
+    channel: FeeChannel;
+    purpose: CertPurpose;
+    serial: string;
+    /** J-LIS's holder id; null for certificates J-LIS does not know */
+    holder_id: string | null;
+    yen: number;
+  };
+  /** 現況確認 counted this year for a holder (one charge per verifier, holder, year and purpose) */
+  status_check: {
+    verifier_id: string;
+    holder_id: string;
+    year: number;
+    purpose: CertPurpose;
+  };
+  /** delegated OCSP responders, one current per CA generation, rotated before they expire */
+  ocsp_responder: {
+    id: string;
+    ca_id: string;
+    cert_der: Uint8Array;
+    key_pem: string; // PKCS#8, encrypted like the CA keys
+    not_before: number;
+    not_after: number;
+    created_at: number;
+  };
 }
+
+export type FeeKind = 'validity' | 'statusCheck' | 'link' | 'unknown';
+export type FeeChannel = 'ocsp' | 'crl' | 'link' | 'successor' | 'age';

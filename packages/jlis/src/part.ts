@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { definePart, envBoolean, listen, port, z } from '@honnin/runtime';
+import { CREDENTIALS, credentialPath, readCredential, writeCredential } from '@honnin/runtime/credentials';
+import { createJlisServer } from './http/server.ts';
+import { type Jlis, type JlisOptions, openJlis } from './jlis.ts';
+
+/** `jlis.*` configuration (README, "J-LIS simulator"). */
+export const jlisConfig = z.object({
+  port: port.default(7001),
+  /** bearer token of the admin API; generated into <dataDir>/credentials/jlis-admin-token when absent */
+  adminToken: z.string().min(16).optional(),
+  /** encrypts the CA and OCSP responder keys at rest */
+  keyPassphrase: z.string().min(8).optional(),
+  /** how long an OCSP answer is fresh (nextUpdate − thisUpdate) */
+  ocspValiditySeconds: z.coerce.number().int().min(60).max(604_800).default(3600),
+  /** life of a delegated OCSP responder certificate; replaced after two thirds of it */
+  ocspResponderDays: z.coerce.number().int().min(1).max(365).default(30),
+  /** a CRL is re-issued at least this often (its nextUpdate − thisUpdate); J-LIS publishes daily */
+  crlIntervalSeconds: z.coerce.number().int().min(60).default(86_400),
+  /** also re-issue a generation's CRL as soon as it revokes something (false: only on the schedule) */
+  crlOnRevocation: envBoolean.default(true),
+});
+export type JlisConfig = z.infer<typeof jlisConfig>;
+
+/** The platform operator's verifier registered in demo mode. */
+export const PLATFORM_VERIFIER = 'honnin platform';
+
+export function jlisOptions(
+  shared: { dataDir: string; databaseUrl?: string | undefined },
+  config: JlisConfig,
+): JlisOptions {
+  return {
+    storage: { dataDir: shared.dataDir, databaseUrl: shared.databaseUrl },
+    keyPassphrase: config.keyPassphrase,
+    ocspValiditySeconds: config.ocspValiditySeconds,
+    ocspResponderDays: config.ocspResponderDays,
+  };
+}
+
+/** The configured admin token, else the one in the credentials folder, else a new one written there. */
+export function adminTokenFor(dataDir: string, configured: string | undefined): string {
+  if (configured) return configured;
+  const stored = readCredential(dataDir, CREDENTIALS.jlisAdminToken);
+  if (stored) return stored;
+  const token = randomBytes(32).toString('base64url');
+  writeCredential(dataDir, CREDENTIALS.jlisAdminToken, token);
+  return token;
+}
+
+/**
+ * Demo mode: the platform operator is a registered verifier whose key sits in
+ * the credentials folder for the platform part. The file wins over the store,
+ * so a kept data folder and a fresh database (or the reverse) still agree.
+ */
+export async function ensurePlatformVerifier(jlis: Jlis, dataDir: string): Promise<void> {
+  const stored = readCredential(dataDir, CREDENTIALS.jlisVerifierPlatform);
+  const existing = (await jlis.verifiers.list()).find((v) => v.name === PLATFORM_VERIFIER);
+  if (existing && stored && (await jlis.verifiers.hasKey(existing.id, stored))) return;
+  const v = existing
+    ? await jlis.verifiers.rotateKey(existing.id, stored)
+    : await jlis.verifiers.add(PLATFORM_VERIFIER, stored);
+  if (!stored) writeCredential(dataDir, CREDENTIALS.jlisVerifierPlatform, v.apiKey);
+}
+
+export const jlisPart = definePart({
+  name: 'jlis',
+  title: 'J-LIS シミュレータ / J-LIS simulator',
+  config: jlisConfig,
+  async start(ctx) {
+    const { dataDir } = ctx.shared;
+    const jlis = await openJlis(jlisOptions(ctx.shared, ctx.config));
+    try {
+      const adminToken = adminTokenFor(dataDir, ctx.config.adminToken);
+      if (ctx.shared.demo) await ensurePlatformVerifier(jlis, dataDir);
+      const app = await createJlisServer(jlis, { adminToken, logger: ctx.logger, metrics: ctx.metrics });
+      await listen(app, ctx.config.port, ctx.shared.host);
+      // generations a CLI rollover added elsewhere become visible here
+      const reload = setInterval(() => jlis.ca.reload().catch(() => {}), 30_000);
+      reload.unref();
+      const base = ctx.urls.jlis ?? `http://${ctx.shared.publicHost}:${ctx.config.port}`;
+      return {
+        name: 'jlis',
+        urls: { api: base, 'CA certs': `${base}/ca`, OCSP: `${base}/ocsp` },
+        banner: [
+          ctx.config.adminToken
+            ? 'admin API token: jlis.adminToken'
+            : `admin API token: ${credentialPath(dataDir, CREDENTIALS.jlisAdminToken)}`,
+        ],
+        async close() {
+          clearInterval(reload);
+          await app.close();
+          await jlis.close();
+        },
+      };
+    } catch (e) {
+      await jlis.close();
+      throw e;
+    }
+  },
+});
