@@ -26,16 +26,8 @@ export class Accounts {
     details: Owner,
     password: string,
   ): Promise<{ account: Account } | { taken: true }> {
-    const earlier = await this.#db
-      .selectFrom('account')
-      .selectAll()
-      .where('signup_key', '=', signupKey)
-      .executeTakeFirst();
-    if (earlier) {
-      return earlier.email === details.email && (await verifyPassword(password, earlier.password_hash))
-        ? { account: earlier }
-        : { taken: true };
-    }
+    const earlier = await this.#bySignupKey(signupKey, details.email, password);
+    if (earlier) return earlier;
     const now = this.#clock();
     const row: Account = {
       id: randomUUID(),
@@ -58,12 +50,22 @@ export class Accounts {
       await this.#db.insertInto('account').values(row).execute();
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
-      // the e-mail is taken — or this very form won a race with itself
-      return this.create(signupKey, details, password).then((r) =>
-        'account' in r ? r : { taken: true as const },
-      );
+      // this very form won a race with itself — or the e-mail belongs to another account
+      return (await this.#bySignupKey(signupKey, details.email, password)) ?? { taken: true };
     }
     return { account: row };
+  }
+
+  async #bySignupKey(signupKey: string, email: string, password: string) {
+    const earlier = await this.#db
+      .selectFrom('account')
+      .selectAll()
+      .where('signup_key', '=', signupKey)
+      .executeTakeFirst();
+    if (!earlier) return undefined;
+    return earlier.email === email && (await verifyPassword(password, earlier.password_hash))
+      ? { account: earlier }
+      : { taken: true as const };
   }
 
   async authenticate(email: string, password: string): Promise<Account | undefined> {

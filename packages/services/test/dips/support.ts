@@ -1,0 +1,129 @@
+import {
+  listen,
+  type Mailbox,
+  openStorage,
+  type Storage,
+  type StorageBackend,
+  startMailbox,
+} from '@honnin/runtime';
+import { isolatedStorage, tempDir } from '@honnin/runtime/testing';
+import { createDipsService, type DipsService } from '../../src/dips/service.ts';
+import type { DipsDB } from '../../src/dips/store/schema.ts';
+import { FormClient, hidden } from '../web/client.ts';
+
+/** A DIPS service on a fresh storage with a real SMTP mailbox; the platform at `issuer` (default: none). */
+export async function startDips(
+  backend: StorageBackend,
+  opts: { clock?: () => number; issuer?: string; publicUrl?: string; port?: number } = {},
+) {
+  const iso = isolatedStorage(backend, 'dips');
+  const mailDir = tempDir('honnin-dips-mail-');
+  const mailbox: Mailbox = await startMailbox({ dataDir: mailDir.dir });
+  const port = opts.port ?? 0;
+  const service: DipsService = await createDipsService({
+    storage: iso.options,
+    publicUrl: opts.publicUrl ?? 'http://127.0.0.1:0',
+    issuer: opts.issuer ?? 'http://127.0.0.1:9',
+    clientId: 'RP00000001',
+    smtpUrl: mailbox.smtpUrl,
+    mailFrom: 'DIPS <noreply@dips.test>',
+    staffPassword: 'staff-password',
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    outboxIntervalMs: 200,
+  });
+  const url = await listen(service.app, port);
+  let reader: Storage<DipsDB> | undefined;
+  return {
+    url,
+    mailbox,
+    service,
+    client: () => new FormClient(url),
+    /** a second connection to the service's storage, to check what it keeps */
+    async db() {
+      reader ??= await openStorage<DipsDB>({ part: 'dips', ...iso.options });
+      return reader.db;
+    },
+    async close() {
+      await reader?.close();
+      await service.close();
+      await mailbox.close();
+      await iso.cleanup();
+      mailDir.cleanup();
+    },
+  };
+}
+
+export const OWNER = {
+  name: '山田 太郎',
+  reading: 'ヤマダ タロウ',
+  postcode: '100-0001',
+  address: '東京都千代田区千代田1-1',
+  birthDate: '1990-04-01',
+  phone: '03-1234-5678',
+  email: 'taro@example.jp',
+};
+
+export const AIRCRAFT = {
+  manufacturingType: 'maker',
+  maker: 'DIPS',
+  model: 'S10001',
+  category: 'rotorcraft_multicopter',
+  serial: 'SN-0001',
+  remoteIdType: 'builtin',
+  remoteIdMaker: 'DIPS',
+  remoteIdModel: 'RID-1',
+  remoteIdSerial: 'RID0001',
+  altered: 'no',
+};
+
+export async function signUp(c: FormClient, who: Partial<typeof OWNER> = {}, password = 'drone2026') {
+  const page = await c.follow('/signup');
+  return c.submit('/signup', {
+    _csrf: hidden(page.text, '_csrf'),
+    signup_key: hidden(page.text, 'signup_key'),
+    ...OWNER,
+    ...who,
+    password,
+    password2: password,
+  });
+}
+
+export async function logIn(c: FormClient, email = OWNER.email, password = 'drone2026') {
+  const page = await c.follow('/login');
+  return c.submit('/login', { _csrf: hidden(page.text, '_csrf'), email, password });
+}
+
+/** STEP 01–04 with valid data; returns the application's base path. */
+export async function enterApplication(
+  c: FormClient,
+  opts: { owner?: Partial<typeof OWNER>; aircraft?: Partial<typeof AIRCRAFT>[] } = {},
+): Promise<string> {
+  let p = await c.follow('/');
+  p = await c.submit('/applications', { _csrf: hidden(p.text, '_csrf') });
+  const base = new URL(p.url).pathname.replace(/\/[a-z]+$/, '');
+  p = await c.submit(`${base}/method`, { _csrf: hidden(p.text, '_csrf'), method: 'mynumber_card' });
+  p = await c.submit(`${base}/owner`, { _csrf: hidden(p.text, '_csrf'), ...OWNER, ...opts.owner });
+  for (const a of opts.aircraft ?? [{}]) {
+    p = await c.submit(`${base}/aircraft`, {
+      _csrf: hidden(p.text, '_csrf'),
+      form_key: hidden(p.text, 'form_key'),
+      ...AIRCRAFT,
+      ...a,
+    });
+  }
+  p = await c.follow(`${base}/user`);
+  await c.submit(`${base}/user`, { _csrf: hidden(p.text, '_csrf'), same: 'same' });
+  return base;
+}
+
+/** 登録申請 → OK; returns the page shown after it. */
+export async function submitApplication(c: FormClient, base: string) {
+  const p = await c.follow(`${base}/submit`);
+  return c.submit(`${base}/submit`, { _csrf: hidden(p.text, '_csrf') });
+}
+
+export function mailLink(text: string, path: string): string {
+  const m = new RegExp(`https?://\\S+${path}\\S*`).exec(text);
+  if (!m) throw new Error(`no ${path} link in mail`);
+  return new URL(m[0]).pathname;
+}
