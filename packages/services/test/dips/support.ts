@@ -6,7 +6,7 @@ import {
   type StorageBackend,
   startMailbox,
 } from '@honnin/runtime';
-import { isolatedStorage, tempDir } from '@honnin/runtime/testing';
+import { isolatedStorage, type StorageBackend, tempDir } from '@honnin/runtime/testing';
 import { createDipsService, type DipsService } from '../../src/dips/service.ts';
 import type { DipsDB } from '../../src/dips/store/schema.ts';
 import { FormClient, hidden } from '../web/client.ts';
@@ -40,7 +40,7 @@ export async function startDips(
     client: () => new FormClient(url),
     /** a second connection to the service's storage, to check what it keeps */
     async db() {
-      reader ??= await openStorage<DipsDB>({ part: 'dips', ...iso.options });
+      reader ??= await openStorage<DipsDB>(iso.options);
       return reader.db;
     },
     async close() {
