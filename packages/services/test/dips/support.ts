@@ -1,11 +1,4 @@
-import {
-  listen,
-  type Mailbox,
-  openStorage,
-  type Storage,
-  type StorageBackend,
-  startMailbox,
-} from '@honnin/runtime';
+import { listen, type Mailbox, openStorage, type Storage, startMailbox } from '@honnin/runtime';
 import { isolatedStorage, type StorageBackend, tempDir } from '@honnin/runtime/testing';
 import { createDipsService, type DipsService } from '../../src/dips/service.ts';
 import type { DipsDB } from '../../src/dips/store/schema.ts';
