@@ -1,3 +1,4 @@
+import { cardsPart } from '@honnin/card/host/part';
 import { jlisPart } from '@honnin/jlis/part';
 import type { PartModule } from '@honnin/runtime';
 import { dipsPart } from '@honnin/services/dips/part';
@@ -10,5 +11,6 @@ import { mailboxPart } from './mailbox-part.ts';
 export const PARTS: PartModule[] = [
   mailboxPart as unknown as PartModule,
   jlisPart as unknown as PartModule,
+  cardsPart as unknown as PartModule,
   dipsPart as unknown as PartModule,
 ];

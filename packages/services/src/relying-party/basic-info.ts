@@ -49,22 +49,17 @@ export function differingItems(
 
 /**
  * The signer's 4 items and certificate serial from the platform's verification
- * result of a signature (the platform-operator model: the service never sees
- * the certificate itself).
+ * result of a signature (the platform-operator model: the service never needs
+ * the certificate itself). `basic_info` holds the items as userinfo claims.
  */
 export function basicInfoFromVerification(v: Record<string, unknown>): BasicInfo | undefined {
-  const inner = (v.basicInfo ?? v.basic_info) as Record<string, unknown> | undefined;
-  if (!inner || typeof inner !== 'object') return undefined;
-  const name = inner.name;
-  const address = inner.address;
-  const birthDate = inner.birthDate ?? inner.birthdate;
-  if (typeof name !== 'string' || typeof address !== 'string' || typeof birthDate !== 'string')
-    return undefined;
-  const sex = GENDER[String(inner.sex ?? inner.gender ?? '')] ?? '9';
-  return { name, address, birthDate, sex };
+  const items = v.basic_info;
+  return items && typeof items === 'object'
+    ? basicInfoFromClaims(items as Record<string, unknown>)
+    : undefined;
 }
 
 export function certificateSerialFromVerification(v: Record<string, unknown>): string | undefined {
-  const s = v.certificateSerial ?? v.certificate_serial ?? v.serial;
-  return typeof s === 'string' ? s : undefined;
+  const serial = (v.certificate as { serial?: unknown } | undefined)?.serial;
+  return typeof serial === 'string' ? serial : undefined;
 }

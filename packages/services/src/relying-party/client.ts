@@ -65,7 +65,9 @@ export type CallbackResult =
 /** What the platform says about a completed signature (the platform-operator model). */
 export interface SignResult {
   transactionId: string;
-  /** the platform's verification: signature, chain, revocation, the 4 items */
+  /** the platform checked signature, chain and revocation, and all were good */
+  valid: boolean;
+  /** the platform's verification: signature, chain, revocation, certificate serial, the 4 items */
   verification: Record<string, unknown>;
   /** present only for a certified signature verifier; a service provider never keeps them */
   signature?: Uint8Array | undefined;
@@ -303,9 +305,11 @@ export class RelyingParty {
     }
     const bytes = (v: unknown) =>
       typeof v === 'string' ? new Uint8Array(Buffer.from(v, 'base64')) : undefined;
+    const verification = (payload.verification ?? {}) as Record<string, unknown>;
     return {
       transactionId,
-      verification: (payload.verification ?? {}) as Record<string, unknown>,
+      valid: verification.valid === true,
+      verification,
       signature: bytes(payload.signature),
       certificate: bytes(payload.certificate),
     };

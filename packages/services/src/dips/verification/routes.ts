@@ -241,6 +241,8 @@ export function verificationRoutes(app: FastifyInstance, d: Dips): void {
       let serial: string | undefined;
       try {
         const result = await d.rp.signResult(r.signTransactionId!, r.accessToken);
+        if (!result.valid)
+          return fail(new RelyingPartyError('signature_invalid', 'the platform did not verify it'));
         card = basicInfoFromVerification(result.verification);
         serial = certificateSerialFromVerification(result.verification);
       } catch (e) {
