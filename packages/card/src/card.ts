@@ -77,6 +77,11 @@ export class VirtualCard {
     return out;
   }
 
+  /** Resolves once every command sent so far has been answered (and persisted). */
+  async idle(): Promise<void> {
+    await this.#queue;
+  }
+
   /** One command APDU in, one response APDU out. */
   transmit(command: Uint8Array): Promise<Uint8Array> {
     const run = this.#queue.then(() => this.#process(command));

@@ -10,7 +10,9 @@ import {
   WrongPinError,
 } from '../src/client/errors.ts';
 import { JpkiClient } from '../src/client/jpki-client.ts';
+import { parseBasicInfo, parseIntegrity } from '../src/formats/card-info.ts';
 import { parseCvCertificate } from '../src/formats/cv-certificate.ts';
+import { digestInfo, verifyPkcs1 } from '../src/formats/rsa.ts';
 import type { CardStore } from '../src/store/card-store.ts';
 import type { CardTransport } from '../src/transports/transport.ts';
 import { ADULT, CHILD, type TestCards, testCards } from './support.ts';
@@ -28,6 +30,7 @@ export interface TransportUnderTest {
   stop?(): Promise<void>;
 }
 
+const sha256 = (d: Uint8Array) => new Uint8Array(createHash('sha256').update(d).digest());
 const png = (b: Uint8Array | undefined) =>
   b !== undefined && Buffer.from(b.subarray(0, 8)).toString('hex') === '89504e470d0a1a0a';
 
@@ -153,6 +156,14 @@ export function clientSuite(
         (e: unknown) => e instanceof WrongPinError && e.triesLeft === 9,
       );
       assert.equal(await c.triesLeft('verificationCodeB'), 9);
+      // the raw files a verifier checks itself: the integrity record covers the 4 items it got
+      const files = await c.readCardInfoFiles({ pin: '1234' });
+      const integrity = parseIntegrity(files.integrity);
+      const cv = parseCvCertificate(files.cvCertificate);
+      assert.ok(
+        verifyPkcs1(cv.publicKey, digestInfo('SHA-256', sha256(integrity.signed)), integrity.signature),
+      );
+      assert.deepEqual(sha256(parseBasicInfo(files.basicInfo).hashed), integrity.basicInfoHash);
     });
 
     test('the card face, checked against its signature and the CV root', async () => {

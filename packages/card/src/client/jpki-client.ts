@@ -378,6 +378,22 @@ export class JpkiClient {
     }
   }
 
+  /**
+   * The raw files a verifier checks on its own side (the platform): EF 0002 (4
+   * items), EF 0003 (integrity record) and EF 0004 (the AP issuer's CV
+   * certificate), opened with the card-info PIN or 照合番号B — never the 個人番号.
+   */
+  async readCardInfoFiles(
+    credential: { pin: string } | { verificationCodeB: string },
+  ): Promise<{ basicInfo: Uint8Array; integrity: Uint8Array; cvCertificate: Uint8Array }> {
+    await this.#openCardInfo(credential);
+    return {
+      basicInfo: await this.#readEf(CARD_INFO_EF.basicInfo, 'the 4 items'),
+      integrity: await this.#readEf(CARD_INFO_EF.integrity, 'the integrity record'),
+      cvCertificate: await this.#readEf(CARD_INFO_EF.cvCertificate, 'the card-info AP CV certificate'),
+    };
+  }
+
   async readIndividualNumber(credential: { pin: string } | { verificationCodeA: string }): Promise<string> {
     return (await this.readCardInfo(credential)).individualNumber!;
   }

@@ -1,0 +1,122 @@
+import type { CommandContext } from '@honnin/runtime';
+import type { Command } from 'commander';
+import type { TokenKind } from './card.ts';
+import type { CardsConfig } from './host/part.ts';
+import { issueCard } from './issuing/issue-card.ts';
+
+type Load = () => Promise<CommandContext<CardsConfig>>;
+
+function print(v: unknown): void {
+  process.stdout.write(`${typeof v === 'string' ? v : JSON.stringify(v, null, 2)}\n`);
+}
+
+/** J-LIS's URL for the CLI: cards.jlisUrl, else the jlis part's configured port. */
+function jlisUrlOf(ctx: CommandContext<CardsConfig>): string {
+  const jlis = (ctx.shared as unknown as Record<string, { port?: number } | undefined>).jlis;
+  return `http://${ctx.shared.publicHost}:${jlis?.port ?? 7001}`;
+}
+
+async function withCards<T>(
+  load: Load,
+  fn: (cards: import('./host/part.ts').CardsRuntime) => Promise<T>,
+): Promise<T> {
+  const ctx = await load();
+  const { openCards } = await import('./host/part.ts');
+  const cards = await openCards(ctx.shared, ctx.config, jlisUrlOf(ctx));
+  try {
+    return await fn(cards);
+  } finally {
+    await cards.store.close();
+  }
+}
+
+/** `honnin cards …`: what a municipal office and a tester do with virtual cards. */
+export function cardCommands(cmd: Command, load: Load): void {
+  cmd
+    .command('issue')
+    .description('issue a card: it generates its keys and J-LIS (running) certifies them')
+    .requiredOption('--name <name>', '氏名 (family and given name separated by U+3000)')
+    .requiredOption('--address <address>', '住所')
+    .requiredOption('--birth-date <date>', '生年月日 YYYY-MM-DD')
+    .requiredOption('--sex <code>', '1 male, 2 female, 9 not applicable')
+    .option('--municipality <code>', 'issuing municipality (全国地方公共団体コード)', '131016')
+    .option('--token <kind>', 'card | android | iphone', 'card')
+    .requiredOption('--auth-pin <pin>', '利用者証明用暗証番号 (4 digits)')
+    .option('--sign-password <password>', '署名用パスワード (6–16 A–Z 0–9); none: no signature certificate')
+    .option('--card-info-pin <pin>', '券面事項入力補助用暗証番号 (default: the auth PIN)')
+    .option('--security-code <code>', 'the 4-digit security code printed on the card (random by default)')
+    .option('--label <label>', 'how the wallet names the card')
+    .action(async (o: Record<string, string | undefined>) => {
+      await withCards(load, async (cards) => {
+        const issued = await issueCard(
+          {
+            holder: {
+              name: o.name!,
+              address: o.address!,
+              birthDate: o.birthDate!,
+              sex: o.sex as '1' | '2' | '9',
+              municipalityCode: o.municipality!,
+            },
+            token: o.token as TokenKind,
+            authPin: o.authPin!,
+            signPassword: o.signPassword,
+            cardInfoPin: o.cardInfoPin,
+            securityCode: o.securityCode,
+            label: o.label,
+          },
+          { certifier: cards.certifier(), issuers: await cards.store.apIssuers() },
+        );
+        const summary = await cards.store.save(issued);
+        print(summary);
+        // the holder's envelope: shown once, never stored in clear
+        print(
+          `照合番号B ${issued.envelope.verificationCodeB} (security code ${issued.envelope.securityCode})`,
+        );
+      });
+    });
+
+  cmd
+    .command('list')
+    .description('list the cards (no secrets)')
+    .action(() =>
+      withCards(load, async (cards) => {
+        for (const c of await cards.store.list())
+          print(`${c.id}  ${c.token.padEnd(7)} ${c.removed ? 'removed' : 'present'}  ${c.label}`);
+      }),
+    );
+
+  cmd
+    .command('show <id>')
+    .description('one card: holder, kind, expiry, PIN tries')
+    .action((id: string) => withCards(load, async (cards) => print(await cards.store.summary(id))));
+
+  cmd
+    .command('pins <id>')
+    .description('PIN tries left and locks')
+    .action((id: string) =>
+      withCards(load, async (cards) => {
+        for (const [name, p] of Object.entries((await cards.store.summary(id)).pins))
+          print(`${name.padEnd(20)} ${p.triesLeft}/${p.maxTries}${p.triesLeft === 0 ? '  LOCKED' : ''}`);
+      }),
+    );
+
+  cmd
+    .command('unblock <id>')
+    .description('reset a locked PIN, as the municipal office does (optionally to a new value)')
+    .requiredOption('--pin <name>', 'jpki.auth | jpki.signature | cardInfo.pin | …')
+    .option('--new-value <value>', 'a new PIN / password')
+    .action((id: string, o: { pin: string; newValue?: string }) =>
+      withCards(load, async (cards) => print((await cards.store.unblock(id, o.pin, o.newValue)).pins)),
+    );
+
+  for (const [name, removed] of [
+    ['remove', true],
+    ['insert', false],
+  ] as const)
+    cmd
+      .command(`${name} <id>`)
+      .description(removed ? 'take the card out of the reader (taps fail with card_removed)' : 'put it back')
+      .action((id: string) =>
+        withCards(load, async (cards) => print(await cards.store.setRemoved(id, removed))),
+      );
+}

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { openJlis } from '@honnin/jlis';
+import { listen, MemoryState, silentLogger } from '@honnin/runtime';
+import { isolatedStorage } from '@honnin/runtime/testing';
+import type { FastifyInstance } from 'fastify';
+import { JpkiClient } from '../src/client/jpki-client.ts';
+import { demoBanner, demoCards } from '../src/host/demo-cards.ts';
+import { issueDemoCards } from '../src/host/part.ts';
+import { createCardHost } from '../src/host/server.ts';
+import { libraryCertifier } from '../src/issuing/certification.ts';
+import { WebSocketTransport } from '../src/transports/websocket.ts';
+import { type TestCards, testCards } from './support.ts';
+
+const PART_ORIGIN = 'http://localhost:7002';
+
+describe('the card host', () => {
+  let t: TestCards;
+  let app: FastifyInstance;
+  let base: string;
+  let ws: string;
+  let id: string;
+
+  before(async () => {
+    t = await testCards();
+    ({ app } = await createCardHost({
+      store: t.store,
+      state: new MemoryState('cards'),
+      allowedOrigins: [PART_ORIGIN],
+    }));
+    base = await listen(app, 0);
+    ws = base.replace('http', 'ws');
+    id = (await t.issue({ label: 'テスト <カード>' })).summary.id;
+  });
+  after(async () => {
+    await app.close();
+    await t.close();
+  });
+
+  test('lists cards with labels and tries, never secrets', async () => {
+    const r = await fetch(`${base}/v1/cards`);
+    const body = (await r.json()) as { cards: Record<string, unknown>[] };
+    const text = JSON.stringify(body);
+    assert.equal(body.cards.length, 1);
+    assert.equal(body.cards[0]!.label, 'テスト <カード>');
+    assert.deepEqual((body.cards[0]!.pins as Record<string, unknown>)['jpki.auth'], {
+      triesLeft: 3,
+      maxTries: 3,
+    });
+    for (const secret of ['1234', 'ABC123', '123456789018', '2285', 'PRIVATE'])
+      assert.ok(!text.includes(secret), `no ${secret} in the list`);
+    assert.equal((await fetch(`${base}/v1/cards/not-a-uuid`)).status, 404);
+    const missing = await fetch(`${base}/v1/cards/00000000-0000-4000-8000-000000000000`);
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as { error: string }).error, 'card_not_found');
+  });
+
+  test('browsers of the configured origins only', async () => {
+    const ok = await fetch(`${base}/v1/cards`, { headers: { origin: PART_ORIGIN } });
+    assert.equal(ok.headers.get('access-control-allow-origin'), PART_ORIGIN);
+    const other = await fetch(`${base}/v1/cards`, { headers: { origin: 'http://evil.example' } });
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
+    const post = await fetch(`${base}/v1/cards/${id}/remove`, {
+      method: 'POST',
+      headers: { origin: 'http://evil.example', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(post.status, 403);
+    // a WebSocket from a foreign page is refused before the upgrade
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = new WebSocket(`${ws}/v1/cards/${id}/tap`, {
+        headers: { origin: 'http://evil.example' },
+      } as never);
+      s.addEventListener('open', () => resolve(false));
+      s.addEventListener('error', () => resolve(true));
+    });
+    assert.ok(refused);
+  });
+
+  test('taps: unknown card, removed card, a second tap takes the card', async () => {
+    await assert.rejects(
+      WebSocketTransport.connect(`${ws}/v1/cards/00000000-0000-4000-8000-000000000000/tap`),
+      { code: 'card_not_found' },
+    );
+    const first = await WebSocketTransport.connect(`${ws}/v1/cards/${id}/tap`);
+    assert.equal(first.hello.label, 'テスト <カード>');
+    assert.equal(Buffer.from(first.hello.atr).toString('hex'), '3be000ff8131fe4514');
+    assert.equal(Buffer.from(await first.reset()).toString('hex'), '3be000ff8131fe4514');
+    const second = await WebSocketTransport.connect(`${ws}/v1/cards/${id}/tap`);
+    await assert.rejects(new JpkiClient(first).readAuthCaCertificate(), { code: 'card_removed' });
+    assert.ok((await new JpkiClient(second).readAuthCaCertificate()).length > 500);
+    await fetch(`${base}/v1/cards/${id}/remove`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    await assert.rejects(new JpkiClient(second).readAuthCaCertificate(), { code: 'card_removed' });
+    await assert.rejects(WebSocketTransport.connect(`${ws}/v1/cards/${id}/tap`), { code: 'card_removed' });
+    assert.equal((await t.store.summary(id)).removed, true);
+    await fetch(`${base}/v1/cards/${id}/insert`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const third = await WebSocketTransport.connect(`${ws}/v1/cards/${id}/tap`);
+    await third.close();
+  });
+
+  test('the wallet page in Japanese and English', async () => {
+    const ja = await (await fetch(`${base}/`)).text();
+    assert.match(ja, /<html lang="ja">/);
+    assert.match(ja, /仮想マイナンバーカード/);
+    assert.match(ja, /テスト &lt;カード&gt;/, 'labels are escaped');
+    assert.match(ja, /残り 3 回/);
+    assert.match(ja, /aria-live="polite"/);
+    const en = await (await fetch(`${base}/?lang=en`)).text();
+    assert.match(en, /<html lang="en">/);
+    assert.match(en, /Remove the card/);
+  });
+
+  test('the CV root is published', async () => {
+    const root = (await (await fetch(`${base}/v1/cv-root`)).json()) as { modulus: string; exponent: string };
+    assert.equal(Buffer.from(root.modulus, 'base64').length, 256);
+    assert.equal(Buffer.from(root.exponent, 'base64').toString('hex'), '010001');
+  });
+});
+
+test('demo cards: issued once into an empty store, listed in the banner', async () => {
+  const t = await testCards();
+  const jlisStorage = isolatedStorage({ name: 'sqlite' }, 'jlis');
+  const jlis = await openJlis({ storage: jlisStorage.options });
+  try {
+    const runtime = { store: t.store, certifier: () => libraryCertifier(jlis) };
+    const cards = await issueDemoCards(runtime, silentLogger());
+    assert.equal(cards.length, demoCards().length);
+    assert.deepEqual(
+      cards.map((c) => [c.token, c.hasSignature]),
+      [
+        ['card', true],
+        ['card', true],
+        ['card', false],
+        ['android', true],
+      ],
+    );
+    assert.equal((await issueDemoCards(runtime, silentLogger())).length, 4, 'not issued twice');
+    const banner = demoBanner(cards).join('\n');
+    assert.match(
+      banner,
+      /auth PIN 1234 · 署名用パスワード ABC123 · 券面事項入力補助 PIN 1234 · 照合番号B 550217\d{4}2285/,
+    );
+    assert.doesNotMatch(
+      banner.split('\n')[2]!,
+      /署名用パスワード/,
+      'the 12-year-old has no signature password',
+    );
+    // the banner's 照合番号B opens the first demo card
+    const code = /照合番号B (\d{14})/.exec(banner)![1]!;
+    const { MemoryTransport } = await import('../src/transports/memory.ts');
+    const c = new JpkiClient(new MemoryTransport(await t.store.load(cards[0]!.id)));
+    assert.equal((await c.readBasicInfo({ verificationCodeB: code })).name, '黒桐　幹也');
+  } finally {
+    await jlis.close();
+    await jlisStorage.cleanup();
+    await t.close();
+  }
+});
