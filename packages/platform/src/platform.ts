@@ -45,6 +45,10 @@ export interface PlatformOptions {
   adminToken: string;
   /** J-LIS (OCSP, linking) and the card host, as the verification needs them */
   verification: CardVerifierOptions;
+  /** where the app taps virtual cards */
+  cardHostUrl: string;
+  /** the local bridge to a PC/SC reader, for PCs with a card reader */
+  readerBridgeUrl?: string | undefined;
   now?: () => number;
   keySchedule?: KeySchedule | undefined;
   qrPolicy?: QrPolicy | undefined;
@@ -158,6 +162,8 @@ export async function createPlatform(o: PlatformOptions): Promise<Platform> {
         publicUrl: o.publicUrl,
         flowTtlMs,
         script: scripts.app,
+        cardHostUrl: o.cardHostUrl,
+        readerBridgeUrl: o.readerBridgeUrl,
         now,
       }).routes(scope);
       signingApiRoutes(scope, {

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { storageBackends } from '@honnin/runtime/testing';
 import { HttpAgent } from '../../../e2e/support/http-agent.ts';
 import { DemoRelyingParty } from '../../../e2e/support/relying-party.ts';
+import { EventReader } from '../../../e2e/support/sse.ts';
 import type { Flow } from '../src/flows/flow.ts';
 import { QrCodes } from '../src/flows/qr.ts';
 import { sharedSecret } from '../src/store/secrets.ts';
@@ -48,9 +49,8 @@ for (const backend of storageBackends()) {
 
     test('the QR link opens once, on one phone, and the PC page moves to the number', async () => {
       const { pc, flow, link, base } = await pcFlow();
-      const events = await pc.request(`${base}/events`, { accept: 'text/event-stream' });
-      const reader = events.body!.getReader();
-      const firstQr = await nextEvent(reader, 'qr');
+      const events = new EventReader(await pc.request(`${base}/events`, { accept: 'text/event-stream' }));
+      const firstQr = await events.next('qr');
       assert.match(String(firstQr.svg), /^<svg/);
       assert.equal(firstQr.secondsLeft, 30);
 
@@ -58,9 +58,10 @@ for (const backend of storageBackends()) {
       const opened = await phone.request(link()!);
       assert.equal(opened.status, 303);
       assert.equal(opened.headers.get('location'), `/app/flows/${flow.id}`);
-      const moved = await nextEvent(reader, 'flow', (e) => e.stage === 'binding');
+      assert.equal(firstQr.link, link(), 'the page holds the link it shows');
+      const moved = await events.next('flow', (e) => e.stage === 'binding');
       assert.equal(moved.stage, 'binding');
-      await reader.cancel();
+      await events.close();
 
       const second = await new HttpAgent(PHONE).request(link()!);
       assert.equal(second.status, 409, 'a second phone cannot take the flow');
@@ -120,31 +121,4 @@ for (const backend of storageBackends()) {
       assert.match(await stranger.text(), /data-code="interaction_not_found"/);
     });
   });
-}
-
-/** The next server-sent event of a type (optionally one matching `want`). */
-async function nextEvent(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  type: string,
-  want: (data: Record<string, unknown>) => boolean = () => true,
-): Promise<Record<string, unknown>> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the stream ended before a ${type} event`);
-    buffer += decoder.decode(value, { stream: true });
-    let end = buffer.indexOf('\n\n');
-    while (end !== -1) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.+)$/m.exec(block)?.[1];
-      const data = /^data: (.+)$/m.exec(block)?.[1];
-      if (event === type && data) {
-        const parsed = JSON.parse(data) as Record<string, unknown>;
-        if (want(parsed)) return parsed;
-      }
-      end = buffer.indexOf('\n\n');
-    }
-  }
 }

@@ -25,7 +25,12 @@ export async function startTestPlatform(
     publicUrl: url,
     storage: options,
     adminToken: 'test-admin-token-0123456789',
-    verification: { jlisUrl: 'http://127.0.0.1:9', jlisApiKey: 'unused-in-test-mode' },
+    verification: {
+      jlisUrl: 'http://127.0.0.1:9',
+      jlisApiKey: 'unused-in-test-mode',
+      cvRoot: { cardHostUrl: 'http://127.0.0.1:9' },
+    },
+    cardHostUrl: 'http://127.0.0.1:9',
     ...o,
   });
   await listen(platform.app, port, '127.0.0.1');

@@ -13,7 +13,6 @@ import { FlowError, isOutcomeCode, OUTCOMES, type OutcomeCode } from '../outcome
 import type { SignTransactions } from '../signing/transactions.ts';
 import type { PlatformDB } from '../store/schema.ts';
 import { sharedSecret } from '../store/secrets.ts';
-import { readCardInfo } from '../verification/card-info.ts';
 import type { CardVerifier } from '../verification/card-verifier.ts';
 import { page, requestLang } from '../web/page.ts';
 import { Installations } from './installations.ts';
@@ -31,6 +30,10 @@ export interface CitizenAppDeps {
   flowTtlMs: number;
   /** the bundled app script */
   script: string;
+  /** the card host, where the app taps a (virtual) card */
+  cardHostUrl: string;
+  /** the local bridge to a PC/SC reader (a PC with a card reader) */
+  readerBridgeUrl?: string | undefined;
   now: () => number;
 }
 
@@ -309,7 +312,7 @@ export class CitizenApp {
             who,
           );
           const wanted = [...flow.items.required, ...flow.items.optional];
-          const info = wanted.length ? readCardInfo(req.body?.cardInfo) : undefined;
+          const info = wanted.length ? await d.verifier.cardInfo(req.body?.cardInfo) : undefined;
           const verified = sealIdentity(d.sealKey, {
             citizenId: r.citizenId,
             authSerial: r.serial,

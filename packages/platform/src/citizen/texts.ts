@@ -147,6 +147,11 @@ const TEXTS = {
     en: 'Put your My Number Card on the card reader and press “Start reading”.',
   },
   readStart: { ja: '読み取り開始', en: 'Start reading' },
+  readWhichCard: { ja: 'かざすカード（シミュレーション）', en: 'The card you hold (simulation)' },
+  readNoCards: {
+    ja: 'カードが見つかりません。カードホストを確認してください。',
+    en: 'No card found. Check the card host.',
+  },
   readWaiting: { ja: 'カードをかざしてください…', en: 'Hold your card to the phone…' },
   readProgress: { ja: '読み取り中… {p}%', en: 'Reading… {p}%' },
   readVerifying: { ja: '電子証明書を確認しています…', en: 'Checking the certificate…' },

@@ -170,7 +170,10 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
     return { ok: true };
   });
 
-  /** Live progress for the service's page: flow changes, and the QR every second while it waits. */
+  /**
+   * Live progress for the service's page: flow changes, and the QR every second
+   * while it waits (its link too: the page holds the same in the image).
+   */
   app.get<UidParams>('/interaction/:uid/events', async (req, reply) => {
     const flow = await flowOf(req, reply);
     reply.hijack();
@@ -192,7 +195,12 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
       lastStage = f.stage;
       if (f.stage === 'waiting') {
         const link = d.qr.link(d.publicUrl, f, d.flows.now());
-        send('qr', link ? { svg: await qrSvg(link.url), secondsLeft: link.secondsLeft } : { expired: true });
+        send(
+          'qr',
+          link
+            ? { svg: await qrSvg(link.url), link: link.url, secondsLeft: link.secondsLeft }
+            : { expired: true },
+        );
       }
     };
     const unsubscribe = await d.flows.subscribe(flow.id, () => void push().catch(() => {}));

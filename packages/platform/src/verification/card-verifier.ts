@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { parseCvCertificate } from '@honnin/card/formats/cv-certificate';
+import type { RsaPublicKey } from '@honnin/card/formats/rsa';
 import {
   CertificateExpiredError,
   CertificateNotYetValidError,
@@ -15,10 +17,12 @@ import {
   verifyLogin,
   verifySignature,
 } from '@honnin/jpki';
+import type { BasicInfo } from '@honnin/jpki/profile';
 import { HonninError, type Logger, type Storage } from '@honnin/runtime';
 import type { EventLog } from '../events/event-log.ts';
 import { FlowError, type OutcomeCode } from '../outcomes.ts';
 import type { PlatformDB } from '../store/schema.ts';
+import { verifyCardInfo } from './card-info.ts';
 import type { Fees } from './fees.ts';
 
 export interface CardVerifierOptions {
@@ -26,6 +30,12 @@ export interface CardVerifierOptions {
   jlisUrl: string;
   /** the platform operator's verifier API key at J-LIS */
   jlisApiKey: string;
+  /**
+   * The CV root that certifies the card-info AP's issuer key (what makes the 4
+   * items of a login trustworthy): its certificate, or the card host serving it
+   * at /v1/cv-root.
+   */
+  cvRoot: { certificate: Uint8Array } | { cardHostUrl: string };
   fetch?: typeof globalThis.fetch | undefined;
 }
 
@@ -58,6 +68,7 @@ export class CardVerifier {
   readonly #now: () => number;
   readonly #fetch: typeof globalThis.fetch;
   #validator: Promise<CertificateValidator> | undefined;
+  #cvRoot: Promise<RsaPublicKey> | undefined;
   #ocsp: OcspClient;
 
   constructor(
@@ -138,6 +149,34 @@ export class CardVerifier {
         },
       );
     return json;
+  }
+
+  /** The 4 items the app read from the card-info AP, checked up to the CV root. */
+  async cardInfo(files: unknown): Promise<BasicInfo> {
+    this.#cvRoot ??= this.#loadCvRoot();
+    this.#cvRoot.catch(() => {
+      this.#cvRoot = undefined;
+    });
+    return verifyCardInfo(files, await this.#cvRoot);
+  }
+
+  async #loadCvRoot(): Promise<RsaPublicKey> {
+    const source = this.#o.cvRoot;
+    let der: Uint8Array;
+    if ('certificate' in source) der = source.certificate;
+    else {
+      const res = await this.#fetch(`${source.cardHostUrl}/v1/cv-root`, {
+        signal: AbortSignal.timeout(5000),
+      });
+      if (!res.ok)
+        throw new HonninError('cv_root_unavailable', `card host CV root: HTTP ${res.status}`, {
+          status: 502,
+        });
+      der = new Uint8Array(
+        Buffer.from(((await res.json()) as { certificate: string }).certificate, 'base64'),
+      );
+    }
+    return parseCvCertificate(der).publicKey;
   }
 
   /** Verifies a card login (auth certificate); returns the citizen it belongs to. */

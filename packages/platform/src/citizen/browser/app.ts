@@ -1,7 +1,8 @@
 import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import { fill, h, pageData, postJson, show, status } from '../../web/browser/dom.ts';
 import type { AppTexts } from '../texts.ts';
-import { type CardReadResult, readCard } from './card.ts';
+import type { CardReadResult } from './card.ts';
+import { cardTapUrl, tapAndRead } from './tap.ts';
 
 /**
  * The citizen's app (デジタル認証アプリ) in the browser: registration, and the
@@ -16,7 +17,8 @@ interface Data {
   next?: string;
   flowId?: string;
   reader?: boolean;
-  cardHost?: string;
+  cardHost: string;
+  readerBridge?: string;
 }
 
 type Item = 'name' | 'address' | 'birthdate' | 'gender';
@@ -218,6 +220,22 @@ function askPin(
   show(title, form);
 }
 
+interface CardChoice {
+  id: string;
+  label: string;
+  holderName: string;
+}
+
+/** The virtual cards the citizen may hold to the phone (the card host's wallet). */
+async function cardChoices(): Promise<CardChoice[]> {
+  try {
+    const res = await fetch(new URL('/v1/cards', d.cardHost));
+    return ((await res.json()) as { cards: CardChoice[] }).cards;
+  } catch {
+    return [];
+  }
+}
+
 /** 「マイナンバーカードの読み取り」: waits for 読み取り開始, then reads with progress. */
 function readStep(req: {
   kind: 'login' | 'sign';
@@ -228,27 +246,59 @@ function readStep(req: {
 }): Promise<CardReadResult> {
   return new Promise((resolve) => {
     const bar = h('progress', { max: '100', value: '0', 'aria-label': t.readTitle });
+    const remembered = localStorage.getItem('honnin.card');
+    const picker = h('fieldset', { class: 'panel', id: 'card-picker' }, h('legend', {}, t.readWhichCard));
+    if (!d.reader)
+      void cardChoices().then((cards) => {
+        if (cards.length === 0) picker.append(h('p', { class: 'error' }, t.readNoCards));
+        cards.forEach((c, i) => {
+          const checked = remembered ? c.id === remembered : i === 0;
+          picker.append(
+            h(
+              'label',
+              { class: 'choice' },
+              h('input', { type: 'radio', name: 'card', value: c.id, checked, 'data-label': c.label }),
+              h('span', {}, `${c.label}（${c.holderName}）`),
+            ),
+          );
+        });
+      });
     const start = button(
       t.readStart,
       async () => {
+        let url: string;
+        if (d.reader) url = d.readerBridge ?? '';
+        else {
+          const chosen = picker.querySelector<HTMLInputElement>('input[name=card]:checked');
+          if (!chosen) return status(t.readNoCards, 'error');
+          localStorage.setItem('honnin.card', chosen.value);
+          url = cardTapUrl(d.cardHost, chosen.value);
+        }
         start.disabled = true;
         status(t.readWaiting);
-        const r = await readCard({
-          ...req,
-          reader: d.reader ? 'bridge' : 'phone',
-          cardHost: d.cardHost,
-          onProgress: (p) => {
-            bar.value = p;
-            status(fill(t.readProgress, { p: Math.round(p) }));
+        const r = await tapAndRead(
+          { url },
+          {
+            ...req,
+            onProgress: (p) => {
+              bar.value = p;
+              status(fill(t.readProgress, { p: Math.round(p) }));
+            },
           },
-        });
+        );
         status('');
         resolve(r);
       },
       undefined,
       'read-start',
     );
-    show(t.readTitle, h('p', {}, d.reader ? t.readBodyReader : t.readBody), bar, actions(start));
+    show(
+      t.readTitle,
+      h('p', {}, d.reader ? t.readBodyReader : t.readBody),
+      d.reader ? undefined : picker,
+      bar,
+      actions(start),
+    );
   });
 }
 

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { definePart, HonninError, listen, port, z } from '@honnin/runtime';
+import { credentialPath, readCredential, writeCredential } from '@honnin/runtime/credentials';
+import { demoClients } from './clients/demo.ts';
+import { registerCommands } from './commands.ts';
+import { createPlatform } from './platform.ts';
+
+/** `platform.*` configuration (README, "Identity platform"). */
+export const platformConfig = z.object({
+  port: port.default(7002),
+  /** bearer token of the admin API; generated into <dataDir>/credentials/platform-admin-token when absent */
+  adminToken: z.string().min(16).optional(),
+  /** the platform's verifier API key at J-LIS; read from <dataDir>/credentials/jlis-verifier-platform when absent */
+  jlisApiKey: z.string().min(16).optional(),
+  /** minutes a citizen has from the authorization request to the consent */
+  flowMinutes: z.coerce.number().int().min(1).max(60).default(10),
+  /** wrong 6-digit numbers allowed on the PC before the flow fails */
+  bindingAttempts: z.coerce.number().int().min(1).max(10).default(3),
+  /** days an ID-token signing key signs before the next one takes over */
+  keyRotationDays: z.coerce.number().int().min(1).max(365).default(30),
+  /** access-token lifetime */
+  accessTokenSeconds: z.coerce.number().int().min(60).max(86_400).default(600),
+});
+export type PlatformConfig = z.infer<typeof platformConfig>;
+
+export const ADMIN_TOKEN_CREDENTIAL = 'platform-admin-token';
+const JLIS_KEY_CREDENTIAL = 'jlis-verifier-platform';
+
+/** The configured admin token, else the one in the credentials folder, else a new one written there. */
+export function platformAdminToken(dataDir: string, configured: string | undefined): string {
+  if (configured) return configured;
+  const stored = readCredential(dataDir, ADMIN_TOKEN_CREDENTIAL);
+  if (stored) return stored;
+  const token = randomBytes(32).toString('base64url');
+  writeCredential(dataDir, ADMIN_TOKEN_CREDENTIAL, token);
+  return token;
+}
+
+export const platformPart = definePart({
+  name: 'platform',
+  title: 'デジタル認証アプリ（本人確認基盤） / identity platform',
+  config: platformConfig,
+  async start(ctx) {
+    const { dataDir } = ctx.shared;
+    const publicUrl = ctx.urls.platform ?? `http://${ctx.shared.publicHost}:${ctx.config.port}`;
+    const jlisApiKey = ctx.config.jlisApiKey ?? readCredential(dataDir, JLIS_KEY_CREDENTIAL);
+    if (!jlisApiKey)
+      throw new HonninError(
+        'platform_jlis_key_missing',
+        `no J-LIS verifier key: set platform.jlisApiKey or start jlis in demo mode (${credentialPath(dataDir, JLIS_KEY_CREDENTIAL)})`,
+        { status: 500 },
+      );
+    const platform = await createPlatform({
+      publicUrl,
+      storage: { dataDir, databaseUrl: ctx.shared.databaseUrl },
+      redisUrl: ctx.shared.redisUrl,
+      logger: ctx.logger,
+      metrics: ctx.metrics,
+      adminToken: platformAdminToken(dataDir, ctx.config.adminToken),
+      verification: {
+        jlisUrl: ctx.urls.jlis ?? 'http://localhost:7001',
+        jlisApiKey,
+        cvRoot: { cardHostUrl: ctx.urls.cards ?? 'http://localhost:7003' },
+      },
+      cardHostUrl: ctx.urls.cards ?? 'http://localhost:7003',
+      flowTtlMs: ctx.config.flowMinutes * 60_000,
+      bindingAttempts: ctx.config.bindingAttempts,
+      accessTokenSeconds: ctx.config.accessTokenSeconds,
+      keySchedule: {
+        rotateAfterMs: ctx.config.keyRotationDays * 86_400_000,
+        publishAheadMs: 86_400_000,
+        retainMs: 7 * 86_400_000,
+      },
+    });
+    try {
+      if (ctx.shared.demo) for (const c of demoClients(ctx.urls)) await platform.clients.ensure(c);
+      await listen(platform.app, ctx.config.port, ctx.shared.host);
+    } catch (e) {
+      await platform.close();
+      throw e;
+    }
+    return {
+      name: 'platform',
+      urls: {
+        issuer: publicUrl,
+        discovery: `${publicUrl}/.well-known/openid-configuration`,
+        app: `${publicUrl}/app`,
+      },
+      banner: [
+        ctx.config.adminToken
+          ? 'admin API token: platform.adminToken'
+          : `admin API token: ${credentialPath(dataDir, ADMIN_TOKEN_CREDENTIAL)}`,
+      ],
+      close: () => platform.close(),
+    };
+  },
+  commands: registerCommands,
+});
