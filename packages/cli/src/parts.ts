@@ -1,4 +1,5 @@
 import { cardsPart } from '@honnin/card/host/part';
+import { cardsPart } from '@honnin/card/host/part';
 import { jlisPart } from '@honnin/jlis/part';
 import { platformPart } from '@honnin/platform/part';
 import type { PartModule } from '@honnin/runtime';
@@ -16,6 +17,7 @@ import { mailboxPart } from './mailbox-part.ts';
 export const PARTS: PartModule[] = [
   mailboxPart as unknown as PartModule,
   jlisPart as unknown as PartModule,
+  cardsPart as unknown as PartModule,
   cardsPart as unknown as PartModule,
   platformPart as unknown as PartModule,
   dipsPart as unknown as PartModule,
