@@ -66,7 +66,7 @@ export class Registrations {
       .selectFrom('evidence')
       .selectAll()
       .where('application_id', '=', applicationId)
-      .orderBy('at')
+      .orderBy('id')
       .execute();
   }
 
