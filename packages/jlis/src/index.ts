@@ -1,4 +1,5 @@
 export * from './ca/authority.ts';
+export * from './crl/publisher.ts';
 export * from './issuance.ts';
 export * from './jlis.ts';
 export * from './lifecycle.ts';

@@ -1,6 +1,7 @@
 import { type PolicySet, TEST_POLICIES } from '@honnin/jpki/profile';
-import { openMigratedStorage, type Storage, type StorageOptions } from '@honnin/runtime';
+import { type Logger, openMigratedStorage, type Storage, type StorageOptions } from '@honnin/runtime';
 import { CertificateAuthorities } from './ca/authority.ts';
+import { CrlPublisher } from './crl/publisher.ts';
 import { Issuer } from './issuance.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { OcspResponder } from './ocsp/responder.ts';
@@ -23,6 +24,12 @@ export interface JlisOptions {
   ocspValiditySeconds?: number | undefined;
   /** life of a delegated OCSP responder certificate (default 30; replaced after two thirds) */
   ocspResponderDays?: number | undefined;
+  /** a CRL's nextUpdate − thisUpdate and the longest it goes without re-issue (default 86400) */
+  crlIntervalSeconds?: number | undefined;
+  /** re-issue a generation's CRL once it revoked something (default true) */
+  crlOnRevocation?: boolean | undefined;
+  /** for background work (CRL publication) */
+  logger?: Logger | undefined;
   /** the clock (tests move it to make certificates expire) */
   now?: () => Date;
 }
@@ -48,6 +55,8 @@ export interface Jlis {
   /** 紐付け, 新旧紐付け, 年齢判定, CRL check reports */
   readonly services: VerifierServices;
   readonly ocsp: OcspResponder;
+  /** one CRL per CA generation; `start()` runs its schedule (the server does) */
+  readonly crls: CrlPublisher;
   readonly now: () => Date;
   close(): Promise<void>;
 }
@@ -70,6 +79,12 @@ export async function openJlis(opts: JlisOptions): Promise<Jlis> {
     lifetimeDays: opts.ocspResponderDays,
     now,
   });
+  const crls = new CrlPublisher(storage, ca, revoker, {
+    intervalSeconds: opts.crlIntervalSeconds,
+    onRevocation: opts.crlOnRevocation,
+    logger: opts.logger,
+    now,
+  });
   return {
     storage,
     ca,
@@ -84,7 +99,11 @@ export async function openJlis(opts: JlisOptions): Promise<Jlis> {
       validitySeconds: opts.ocspValiditySeconds,
       now,
     }),
+    crls,
     now,
-    close: () => storage.close(),
+    close: async () => {
+      await crls.stop();
+      await storage.close();
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { definePart, envBoolean, listen, port, z } from '@honnin/runtime';
+import { definePart, envBoolean, type Logger, listen, port, z } from '@honnin/runtime';
 import { CREDENTIALS, credentialPath, readCredential, writeCredential } from '@honnin/runtime/credentials';
 import { createJlisServer } from './http/server.ts';
 import { type Jlis, type JlisOptions, openJlis } from './jlis.ts';
@@ -28,12 +28,16 @@ export const PLATFORM_VERIFIER = 'honnin platform';
 export function jlisOptions(
   shared: { dataDir: string; databaseUrl?: string | undefined },
   config: JlisConfig,
+  logger?: Logger,
 ): JlisOptions {
   return {
     storage: { dataDir: shared.dataDir, databaseUrl: shared.databaseUrl },
     keyPassphrase: config.keyPassphrase,
     ocspValiditySeconds: config.ocspValiditySeconds,
     ocspResponderDays: config.ocspResponderDays,
+    crlIntervalSeconds: config.crlIntervalSeconds,
+    crlOnRevocation: config.crlOnRevocation,
+    logger,
   };
 }
 
@@ -68,12 +72,13 @@ export const jlisPart = definePart({
   config: jlisConfig,
   async start(ctx) {
     const { dataDir } = ctx.shared;
-    const jlis = await openJlis(jlisOptions(ctx.shared, ctx.config));
+    const jlis = await openJlis(jlisOptions(ctx.shared, ctx.config, ctx.logger));
     try {
       const adminToken = adminTokenFor(dataDir, ctx.config.adminToken);
       if (ctx.shared.demo) await ensurePlatformVerifier(jlis, dataDir);
       const app = await createJlisServer(jlis, { adminToken, logger: ctx.logger, metrics: ctx.metrics });
       await listen(app, ctx.config.port, ctx.shared.host);
+      jlis.crls.start();
       // generations a CLI rollover added elsewhere become visible here
       const reload = setInterval(() => jlis.ca.reload().catch(() => {}), 30_000);
       reload.unref();

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { HonninError, z } from '@honnin/runtime';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Jlis } from '../jlis.ts';
@@ -49,6 +50,25 @@ export function verifierRoutes(jlis: Jlis) {
         return sendOcsp(reply, ocspError('malformedRequest'));
       }
       return sendOcsp(reply, await jlis.ocsp.respond(der, v.id));
+    });
+
+    // the full CRL of a CA generation (DER), streamed from the store
+    app.get('/ca/:caId/crl', async (req, reply) => {
+      await requireVerifier(req, reply, jlis.verifiers);
+      const { caId } = parseInput(z.strictObject({ caId: z.string().min(1).max(100) }), req.params);
+      const crl = await jlis.crls.current(caId);
+      const etag = `"${crl.caId}-${crl.number}"`;
+      reply
+        .header('etag', etag)
+        .header('last-modified', crl.thisUpdate.toUTCString())
+        .header('cache-control', 'private, no-cache')
+        .header('x-crl-number', String(crl.number))
+        .header('x-crl-next-update', crl.nextUpdate.toISOString());
+      if (req.headers['if-none-match'] === etag) return reply.code(304).send();
+      return reply
+        .header('content-type', 'application/pkix-crl')
+        .header('content-length', String(crl.size))
+        .send(Readable.from(jlis.crls.chunks(crl)));
     });
 
     app.get('/verifier/me', async (req, reply) => {

@@ -159,4 +159,28 @@ export const migrations: Record<string, PartMigration<JlisDB>> = {
         .execute();
     },
   },
+  '005_crls': {
+    async up(db, storage) {
+      await db.schema
+        .createTable('crl')
+        .addColumn('ca_id', 'text', (c) => c.primaryKey().references('ca.id'))
+        .addColumn('number', 'bigint', (c) => c.notNull())
+        .addColumn('this_update', 'bigint', (c) => c.notNull())
+        .addColumn('next_update', 'bigint', (c) => c.notNull())
+        .addColumn('revocations', 'bigint', (c) => c.notNull())
+        .addColumn('entries', 'bigint', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('chunks', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('crl_chunk')
+        .addColumn('ca_id', 'text', (c) => c.notNull())
+        .addColumn('number', 'bigint', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('data', storage.types.blob, (c) => c.notNull())
+        .addPrimaryKeyConstraint('crl_chunk_pk', ['ca_id', 'number', 'seq'])
+        .execute();
+    },
+  },
 };

@@ -113,6 +113,26 @@ export interface JlisDB {
     not_after: number;
     created_at: number;
   };
+  /** the current CRL of each CA generation */
+  crl: {
+    ca_id: string;
+    number: number;
+    this_update: number;
+    next_update: number;
+    /** the generation's revocation counter the CRL covers (ca.revocations when it was made) */
+    revocations: number;
+    entries: number;
+    size: number;
+    sha256: string;
+    chunks: number;
+  };
+  /** a CRL's DER in pieces of up to 1 MiB (a CRL of millions of entries never sits in memory whole) */
+  crl_chunk: {
+    ca_id: string;
+    number: number;
+    seq: number;
+    data: Uint8Array;
+  };
 }
 
 export type FeeKind = 'validity' | 'statusCheck' | 'link' | 'unknown';
