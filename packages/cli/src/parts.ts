@@ -3,6 +3,10 @@ import { jlisPart } from '@honnin/jlis/part';
 import { platformPart } from '@honnin/platform/part';
 import type { PartModule } from '@honnin/runtime';
 import { dipsPart } from '@honnin/services/dips/part';
+import { paymentPart } from '@honnin/services/payment/part';
+import { officialCaPart } from '@honnin/services/qualifications/official-ca/part';
+import { qualificationsPart } from '@honnin/services/qualifications/part';
+import { verifyPart } from '@honnin/services/qualifications/verification/part';
 import { mailboxPart } from './mailbox-part.ts';
 
 /**
@@ -15,4 +19,8 @@ export const PARTS: PartModule[] = [
   cardsPart as unknown as PartModule,
   platformPart as unknown as PartModule,
   dipsPart as unknown as PartModule,
+  officialCaPart as unknown as PartModule,
+  paymentPart as unknown as PartModule,
+  qualificationsPart as unknown as PartModule,
+  verifyPart as unknown as PartModule,
 ];

@@ -3,12 +3,15 @@ import { CRL_REASONS, type CrlReasonName, OfficialCa, OfficialCaError } from './
 import { createOfficialCaServer } from './server.ts';
 import { type OfficialCaDB, officialCaMigrations } from './store.ts';
 
+/** What the demo qualification system presents to enroll its key (configure a real secret otherwise). */
+export const DEMO_ENROLLMENT_TOKEN = 'honnin-demo-gpki-enrollment';
+
 const config = z.object({
   port: port.default(7009),
   /** encrypts the CA key at rest */
   keyPassphrase: z.string().optional(),
   /** what a subscriber (the qualification system) presents to have its key certified */
-  enrollmentToken: z.string().min(16).default('honnin-demo-gpki-enrollment'),
+  enrollmentToken: z.string().min(16).default(DEMO_ENROLLMENT_TOKEN),
 });
 
 async function openCa(

@@ -187,6 +187,7 @@ export class Applications {
         document_digest: null,
         signature: null,
         sign_certificate: null,
+        signature_verification: null,
         fee: kind === 'change' ? q.changeFee : 0,
         payment_id: null,
         paid_at: null,
@@ -399,13 +400,19 @@ export class Applications {
   }
 
   /**
-   * Files the signed application. The caller has checked the signature over
-   * `document(app).digest`; a fee moves it to payment, otherwise to review.
+   * Files the signed application. The identity platform verified the
+   * signature over `document(app).digest` (its result is kept); a fee moves
+   * the application to payment, otherwise to review.
    */
   async submitSigned(
     holderId: string,
     id: string,
-    signed: { digest: Buffer; signature: Uint8Array; certificate: Uint8Array },
+    signed: {
+      digest: Buffer;
+      verification: Record<string, unknown>;
+      signature?: Uint8Array | undefined;
+      certificate?: Uint8Array | undefined;
+    },
   ): Promise<Application> {
     const app = await this.get(holderId, id);
     if (app.status !== 'draft') return app; // already filed (a reload of the callback)
@@ -422,8 +429,9 @@ export class Applications {
     const now = this.#now().getTime();
     return this.#updateDraft(holderId, id, {
       document_digest: signed.digest.toString('hex'),
-      signature: signed.signature,
-      sign_certificate: signed.certificate,
+      signature: signed.signature?.length ? signed.signature : null,
+      sign_certificate: signed.certificate?.length ? signed.certificate : null,
+      signature_verification: JSON.stringify(signed.verification),
       status: app.fee > 0 ? 'payment_pending' : 'submitted',
       submitted_at: now,
     });
@@ -440,15 +448,25 @@ export class Applications {
       .execute();
   }
 
-  /** The provider confirmed the payment: the application goes to review. */
+  /** The provider confirmed a payment for this application (its order id): it goes to review. */
   async markPaid(id: string, paymentId: string): Promise<void> {
+    const now = this.#now().getTime();
     await this.#db
       .updateTable('application')
-      .set({ status: 'submitted', paid_at: this.#now().getTime(), updated_at: this.#now().getTime() })
+      .set({ status: 'submitted', payment_id: paymentId, paid_at: now, updated_at: now })
       .where('id', '=', id)
-      .where('payment_id', '=', paymentId)
       .where('status', '=', 'payment_pending')
       .execute();
+  }
+
+  /** The platform's verification result of the application's signature, for the reviewer. */
+  async signatureVerification(id: string): Promise<Record<string, unknown> | null> {
+    const row = await this.#db
+      .selectFrom('application')
+      .select('signature_verification')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return json<Record<string, unknown>>(row?.signature_verification ?? null);
   }
 
   async listForHolder(holderId: string): Promise<Application[]> {

@@ -32,11 +32,17 @@ export async function openRegistry(opts: {
   enroll: Enroll;
   verifyBaseUrl: string;
   keyPassphrase?: string | undefined;
+  /** the migrations of what else the service keeps in this store (its relying-party client) */
+  extraMigrations?: Record<string, PartMigration> | undefined;
   now?: () => Date;
 }): Promise<Registry> {
   const storage = await openMigratedStorage<QualificationsDB>(
     { part: 'qualifications', ...opts.storage },
-    { ...qualificationsMigrations, ...(webMigrations as Record<string, PartMigration<QualificationsDB>>) },
+    {
+      ...qualificationsMigrations,
+      ...(webMigrations as Record<string, PartMigration<QualificationsDB>>),
+      ...(opts.extraMigrations as Record<string, PartMigration<QualificationsDB>> | undefined),
+    },
   );
   const keys = new SigningKeys(storage, {
     enroll: opts.enroll,

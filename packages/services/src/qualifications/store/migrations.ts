@@ -31,6 +31,7 @@ export const qualificationsMigrations: Record<string, PartMigration<Qualificatio
         .addColumn('document_digest', 'text')
         .addColumn('signature', blob)
         .addColumn('sign_certificate', blob)
+        .addColumn('signature_verification', 'text')
         .addColumn('fee', 'integer', (c) => c.notNull())
         .addColumn('payment_id', 'text')
         .addColumn('paid_at', 'bigint')

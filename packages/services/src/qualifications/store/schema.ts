@@ -33,8 +33,11 @@ export interface QualificationsDB {
     consent_at: number | null;
     /** SHA-256 (hex) of the application document the holder signed */
     document_digest: string | null;
+    /** the signature and certificate, when the platform hands them over (a certified verifier) */
     signature: Uint8Array | null;
     sign_certificate: Uint8Array | null;
+    /** the platform's verification result of the signature (JSON): what a service provider keeps */
+    signature_verification: string | null;
     fee: number;
     payment_id: string | null;
     paid_at: number | null;

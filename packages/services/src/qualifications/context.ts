@@ -1,0 +1,26 @@
+import type { Logger } from '@honnin/runtime';
+import type { PaymentGateway } from '../payment/gateway.ts';
+import type { RelyingParty } from '../relying-party/client.ts';
+import type { Web } from '../web/install.ts';
+import type { Registry } from './registry/registry.ts';
+
+/** What the route modules of the service share (built once in service.ts). */
+export interface Quals {
+  registry: Registry;
+  rp: RelyingParty;
+  web: Web;
+  payments: PaymentGateway;
+  logger: Logger;
+  /** this service's public base URL */
+  publicUrl: string;
+  /** the staff pages' password */
+  staffPassword: string;
+  /**
+   * The platform client is in test mode (the sandbox): its signing results are
+   * marked test responses without a card's signature, accepted as such.
+   */
+  sandbox: boolean;
+}
+
+/** The session account of managing-body staff, kept apart from holders' user codes. */
+export const STAFF_ACCOUNT = 'staff';

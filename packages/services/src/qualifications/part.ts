@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { definePart, envBoolean, HonninError, listen, port, z } from '@honnin/runtime';
+import { hostedCheckoutGateway } from '../payment/gateway.ts';
+import { DEMO_SECRET_KEY } from '../payment/part.ts';
+import { enrollWithOfficialCa } from './certificate/signing-keys.ts';
+import { DEMO_ENROLLMENT_TOKEN } from './official-ca/part.ts';
+import { createQualificationsService } from './service.ts';
+
+/**
+ * `honnin start` runs the national qualification system (the Mynaportal-like
+ * portal, the managing body's staff view and the registry API) as a relying
+ * party of the identity platform (client RP00000002 in demo mode).
+ */
+export const qualificationsPart = definePart({
+  name: 'qualifications',
+  title: '国家資格等オンライン / national qualifications online',
+  config: z.object({
+    port: port.default(7005),
+    clientId: z
+      .string()
+      .regex(/^RP\d{8}$/)
+      .default('RP00000002'),
+    /** the platform's issuer URL; the platform part's URL when absent */
+    issuer: z.string().url().optional(),
+    /** the verification page written into QR codes; the verify part's URL when absent */
+    verifyUrl: z.string().url().optional(),
+    /** the official-status CA that certifies the signing key; the gpki part when absent */
+    caUrl: z.string().url().optional(),
+    enrollmentToken: z.string().min(16).default(DEMO_ENROLLMENT_TOKEN),
+    /** the card-payment provider; the payment part when absent */
+    paymentUrl: z.string().url().optional(),
+    paymentSecretKey: z.string().min(16).default(DEMO_SECRET_KEY),
+    /** the staff pages' password; a random one, printed at start, when absent */
+    staffPassword: z.string().min(8).optional(),
+    /** encrypts the record-signing key at rest */
+    keyPassphrase: z.string().optional(),
+    idleMinutes: z.coerce.number().int().min(1).default(60),
+    /** the platform client is in test mode: accept its test responses (never in production) */
+    sandbox: envBoolean.default(false),
+  }),
+  async start(ctx) {
+    const c = ctx.config;
+    const host = `http://${ctx.shared.publicHost}`;
+    const publicUrl = ctx.urls.qualifications ?? `${host}:${c.port}`;
+    const staffPassword = c.staffPassword ?? randomBytes(9).toString('base64url');
+    const service = await createQualificationsService({
+      storage: { dataDir: ctx.shared.dataDir, databaseUrl: ctx.shared.databaseUrl },
+      publicUrl,
+      verifyUrl: c.verifyUrl ?? ctx.urls.verify ?? `${host}:7008`,
+      issuer: c.issuer ?? ctx.urls.platform ?? `${host}:7002`,
+      clientId: c.clientId,
+      enroll: enrollWithOfficialCa(c.caUrl ?? ctx.urls.gpki ?? `${host}:7009`, c.enrollmentToken),
+      payments: hostedCheckoutGateway({
+        baseUrl: c.paymentUrl ?? ctx.urls.payment ?? `${host}:7006`,
+        secretKey: c.paymentSecretKey,
+      }),
+      staffPassword,
+      sandbox: c.sandbox,
+      keyPassphrase: c.keyPassphrase,
+      idleTimeoutMs: c.idleMinutes * 60_000,
+      logger: ctx.logger,
+      metrics: ctx.metrics,
+    });
+    const banner = c.staffPassword ? [] : [`staff password: ${staffPassword}`];
+    try {
+      // certify the signing key now when the CA is up; otherwise at the first issue
+      const key = await service.registry.keys.active();
+      banner.push(`signing key: ${key.keyId} (${key.certificate.serialNumber})`);
+    } catch (e) {
+      if (!(e instanceof HonninError)) throw e;
+      ctx.logger.warn({ err: e }, 'signing key not certified yet');
+    }
+    try {
+      await listen(service.app, c.port, ctx.shared.host);
+    } catch (e) {
+      await service.close();
+      throw e;
+    }
+    return {
+      name: 'qualifications',
+      urls: {
+        portal: `${publicUrl}/`,
+        staff: `${publicUrl}/staff`,
+        jwks: `${publicUrl}/.well-known/jwks.json`,
+      },
+      banner,
+      close: () => service.close(),
+    };
+  },
+  commands(cmd, load) {
+    cmd
+      .command('catalogue')
+      .description('the qualifications holders can register')
+      .action(async () => {
+        await load();
+        const { CATALOGUE } = await import('./catalogue.ts');
+        for (const q of CATALOGUE)
+          process.stdout.write(`${q.id}  ${q.name} (${q.nameEn}) — ${q.managingBody}\n`);
+      });
+  },
+});
