@@ -48,6 +48,8 @@ export interface DipsOptions {
   authWindowMs?: number;
   /** how often the outbox retries unsent mail */
   outboxIntervalMs?: number;
+  /** after how long a mail whose sending was cut off (a crash) is sent again */
+  outboxLeaseMs?: number;
 }
 
 export interface DipsService {
@@ -76,7 +78,7 @@ export async function createDipsService(o: DipsOptions): Promise<DipsService> {
       keys,
       clock,
     });
-    const outbox = new Outbox(db, mailer, clock, logger);
+    const outbox = new Outbox(db, mailer, clock, logger, o.outboxLeaseMs);
     const accounts = new Accounts(db, clock);
     const applications = new Applications(db, clock);
     const procedure = new Procedure({

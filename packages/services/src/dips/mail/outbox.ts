@@ -21,15 +21,21 @@ export class Outbox {
   readonly #mailer: Mailer;
   readonly #clock: () => number;
   readonly #logger: Logger;
+  readonly #leaseMs: number;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
 
-  constructor(db: Kysely<DipsDB>, mailer: Mailer, clock: () => number, logger: Logger) {
+  /**
+   * `leaseMs`: how long a mail being sent is left to the instance sending it; a
+   * mail whose sender died is sent again after that.
+   */
+  constructor(db: Kysely<DipsDB>, mailer: Mailer, clock: () => number, logger: Logger, leaseMs = 60_000) {
     this.#db = db;
     this.#mailer = mailer;
     this.#clock = clock;
     this.#logger = logger;
+    this.#leaseMs = leaseMs;
   }
 
   async enqueue(db: Kysely<DipsDB>, mail: QueuedMail): Promise<void> {
@@ -94,7 +100,7 @@ export class Outbox {
       // claim it for a while, so another instance does not send it at the same time
       const claimed = await this.#db
         .updateTable('outbox')
-        .set({ next_attempt_at: this.#clock() + 60_000, attempts: m.attempts + 1 })
+        .set({ next_attempt_at: this.#clock() + this.#leaseMs, attempts: m.attempts + 1 })
         .where('id', '=', m.id)
         .where('next_attempt_at', '=', m.next_attempt_at)
         .where('sent_at', 'is', null)
