@@ -36,7 +36,8 @@ export function luhnValid(digits: string): boolean {
 
 export function cardBrand(digits: string): CardBrand | undefined {
   if (/^4\d{15}$/.test(digits)) return 'visa';
-  if (/^(5[1-5]\d{14}|2(2[2-9]|[3-6]\d|7[01])\d{12}|2720\d{12})$/.test(digits)) return 'mastercard';
+  if (/^(5[1-5]\d{14}|(222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720)\d{12})$/.test(digits))
+    return 'mastercard';
   if (/^35(2[89]|[3-8]\d)\d{12}$/.test(digits)) return 'jcb';
   if (/^3[47]\d{13}$/.test(digits)) return 'amex';
   if (/^3(0[0-5]|[689]\d)\d{11,16}$/.test(digits)) return 'diners';
