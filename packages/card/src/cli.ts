@@ -119,4 +119,85 @@ export function cardCommands(cmd: Command, load: Load): void {
       .action((id: string) =>
         withCards(load, async (cards) => print(await cards.store.setRemoved(id, removed))),
       );
+
+  cmd
+    .command('vpcd <id>')
+    .description('put the card into pcscd\'s "Virtual PCD 00 00" reader (vsmartcard-vpcd) until Ctrl+C')
+    .option('--port <port>', 'the vpcd driver port (35963 = first reader)', '35963')
+    .action(async (id: string, o: { port: string }) => {
+      const ctx = await load();
+      const { openCards } = await import('./host/part.ts');
+      const { exposeViaVpcd } = await import('./transports/vpcd.ts');
+      const cards = await openCards(ctx.shared, ctx.config, jlisUrlOf(ctx));
+      const exposure = exposeViaVpcd(await cards.store.load(id), {
+        port: Number(o.port),
+        logger: ctx.logger,
+      });
+      print('waiting for pcscd (start it as root: pcscd --foreground) …');
+      await exposure.connected;
+      print('the card is in the reader; any PC/SC program can use it (opensc-tool -a). Ctrl+C removes it.');
+      await untilInterrupted();
+      await exposure.close();
+      await cards.store.close();
+    });
+
+  cmd
+    .command('bridge')
+    .description('the local bridge: PC/SC readers on this PC offered to the app page over WebSocket')
+    .option('--port <port>', 'loopback port', '7013')
+    .option('--origin <origins>', 'browser origins allowed (comma-separated)', 'http://localhost:7002')
+    .action(async (o: { port: string; origin: string }) => {
+      const ctx = await load();
+      const { createBridge } = await import('./transports/bridge.ts');
+      const { listen } = await import('@honnin/runtime');
+      const app = await createBridge({
+        allowedOrigins: o.origin.split(',').map((x) => x.trim()),
+        logger: ctx.logger,
+      });
+      const url = await listen(app, Number(o.port), '127.0.0.1');
+      print(
+        `bridge: ${url}/v1/cards (readers), ${url.replace('http', 'ws')}/v1/cards/{reader}/tap. Ctrl+C stops.`,
+      );
+      await untilInterrupted();
+      await app.close();
+    });
+
+  cmd
+    .command('tap <id>')
+    .description(
+      'tap a card on the running card host and show what a client reads (token, certificates, tries)',
+    )
+    .option('--url <url>', 'card host base URL')
+    .action(async (id: string, o: { url?: string }) => {
+      const ctx = await load();
+      const base = o.url ?? `http://${ctx.shared.publicHost}:${ctx.config.port}`;
+      const { WebSocketTransport } = await import('./transports/websocket.ts');
+      const { JpkiClient } = await import('./client/jpki-client.ts');
+      const transport = await WebSocketTransport.connect(`${base.replace(/^http/, 'ws')}/v1/cards/${id}/tap`);
+      try {
+        const c = new JpkiClient(transport);
+        const token = await c.readToken();
+        const availability = await c.readAvailability();
+        const auth = token.token === 'card' ? (await c.readAuthCertificate()).length : undefined;
+        print({
+          label: transport.hello.label,
+          token,
+          availability,
+          authCertificateBytes: auth,
+          triesLeft: {
+            auth: await c.triesLeft('auth'),
+            ...(availability.signature ? { signature: await c.triesLeft('signature') } : {}),
+          },
+        });
+      } finally {
+        await transport.close();
+      }
+    });
+}
+
+function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
 }

@@ -105,3 +105,35 @@ clientSuite(
   }),
   { skip },
 );
+
+// The local bridge in front of the same reader: the page's WebSocket code drives a PC/SC card.
+let bridge: import('fastify').FastifyInstance | undefined;
+let bridgeUrl = '';
+let bridged: VpcdExposure | undefined;
+clientSuite(
+  'the local bridge (WebSocket → PC/SC reader)',
+  () => ({
+    async start() {
+      const { createBridge } = await import('../src/transports/bridge.ts');
+      const { listen } = await import('@honnin/runtime');
+      bridge = await createBridge({ allowedOrigins: [] });
+      bridgeUrl = (await listen(bridge, 0)).replace('http', 'ws');
+    },
+    async connect(id, store) {
+      await bridged?.close();
+      bridged = exposeViaVpcd(await store.load(id));
+      await bridged.connected;
+      const exposure = bridged;
+      const { WebSocketTransport } = await import('../src/transports/websocket.ts');
+      const transport = await WebSocketTransport.connect(
+        `${bridgeUrl}/v1/cards/${encodeURIComponent(READER)}/tap`,
+      );
+      return { transport, remove: () => exposure.close() };
+    },
+    async stop() {
+      await bridged?.close();
+      await bridge?.close();
+    },
+  }),
+  { skip },
+);

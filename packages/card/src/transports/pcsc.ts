@@ -156,3 +156,23 @@ export class PcscTransport implements CardTransport {
     this.#pcsc.close();
   }
 }
+
+/** Names of the PC/SC readers pcscd knows, and whether a card is in each. */
+export function listPcscReaders(waitMs = 500): Promise<{ name: string; present: boolean }[]> {
+  const pcsc = loadBinding()();
+  const readers = new Map<string, boolean>();
+  return new Promise((resolve) => {
+    pcsc.on('error', () => {});
+    pcsc.on('reader', (reader: Reader) => {
+      reader.on('error', () => {});
+      readers.set(reader.name, false);
+      reader.on('status', (s: { state: number }) =>
+        readers.set(reader.name, (s.state & reader.SCARD_STATE_PRESENT) !== 0),
+      );
+    });
+    setTimeout(() => {
+      pcsc.close();
+      resolve([...readers].map(([name, present]) => ({ name, present })));
+    }, waitMs);
+  });
+}
