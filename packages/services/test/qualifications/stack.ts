@@ -39,6 +39,8 @@ export interface CertificateStack {
 export async function startCertificateStack(
   storage: { gpki: Omit<StorageOptions, 'part'>; registry: Omit<StorageOptions, 'part'> },
   verifyBaseUrl = 'http://verify.test',
+  /** how long the verifier keeps a CRL (0: asks the CA every time, as tests of revocation need) */
+  crlMaxAgeMs = 0,
 ): Promise<CertificateStack> {
   const closers: (() => Promise<unknown>)[] = [];
   const close = async () => {
@@ -71,7 +73,7 @@ export async function startCertificateStack(
     const rootDer = ca.rootDer;
     const verifier = new CertificateVerifier({
       registry: httpRegistryClient(registryUrl),
-      crl: new CrlChecker({ rootDer, maxAgeMs: 0 }),
+      crl: new CrlChecker({ rootDer, maxAgeMs: crlMaxAgeMs }),
       rootDer,
     });
 

@@ -13,6 +13,8 @@ export class CrlChecker {
   readonly #maxAgeMs: number;
   readonly #now: () => Date;
   readonly #cache = new Map<string, { revoked: Set<string>; until: number }>();
+  /** CRL URL by certificate fingerprint: parsing the certificate for it costs more than the check */
+  readonly #urls = new Map<string, string | undefined>();
 
   constructor(opts: { rootDer: Uint8Array; fetch?: typeof fetch; maxAgeMs?: number; now?: () => Date }) {
     this.#root = pkijs.Certificate.fromBER(new Uint8Array(opts.rootDer));
@@ -23,7 +25,8 @@ export class CrlChecker {
 
   /** True when the certificate is on its CA's current CRL. */
   async isRevoked(cert: X509Certificate): Promise<boolean> {
-    const url = crlUrlOf(cert);
+    if (!this.#urls.has(cert.fingerprint256)) this.#urls.set(cert.fingerprint256, crlUrlOf(cert));
+    const url = this.#urls.get(cert.fingerprint256);
     if (!url)
       throw new HonninError('crl_unavailable', 'the signing certificate names no CRL', { status: 502 });
     const now = this.#now().getTime();
