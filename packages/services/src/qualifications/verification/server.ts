@@ -31,6 +31,8 @@ export function createVerificationServer(opts: {
     bodyLimit: 64 * 1024,
   });
   void app.register(formbody);
+  // whatever else a client posts is no certificate: the page says so instead of a 415
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, {}));
 
   const lang = (req: FastifyRequest): Lang =>
     parseLang((req.query as Record<string, unknown>).lang) ??
