@@ -5,8 +5,16 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { encode } from 'cbor-x';
+import { Encoder } from 'cbor-x';
 
+// canonical lengths and no tags: WebAuthn parsers accept nothing else
+const cborOptions = {
+  variableMapSize: true,
+  useRecords: false,
+  useTag259ForMaps: false,
+  tagUint8Array: false,
+};
+const cbor = new Encoder(cborOptions as ConstructorParameters<typeof Encoder>[0]);
 const b64u = (b: Uint8Array | Buffer) => Buffer.from(b).toString('base64url');
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest();
 
@@ -39,7 +47,7 @@ export class SoftAuthenticator {
     counter.writeUInt32BE(++this.#counter);
     const head = Buffer.concat([sha256(rpId), Buffer.of(flags), counter]);
     if (!attested) return head;
-    const cose = encode(
+    const cose = cbor.encode(
       new Map<number, number | Buffer>([
         [1, 2],
         [3, -7],
@@ -55,7 +63,7 @@ export class SoftAuthenticator {
 
   register(options: PublicKeyCredentialCreationOptionsJSON): RegistrationResponseJSON {
     const clientDataJSON = this.#clientData('webauthn.create', options.challenge);
-    const attestationObject = encode({
+    const attestationObject = cbor.encode({
       fmt: 'none',
       attStmt: {},
       authData: this.#authData(options.rp.id!, true),

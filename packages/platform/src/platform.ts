@@ -33,6 +33,7 @@ import { CardVerifier, type CardVerifierOptions } from './verification/card-veri
 import { Fees } from './verification/fees.ts';
 import { serveBundles } from './web/bundles.ts';
 import { errorPage, renderOidcError } from './web/errors.ts';
+import { EventStreams } from './web/event-stream.ts';
 
 export interface PlatformOptions {
   /** the public base URL: the OIDC issuer and the origin of the app */
@@ -133,6 +134,7 @@ export async function createPlatform(o: PlatformOptions): Promise<Platform> {
       now,
     };
     const verifier = new CardVerifier(storage, o.verification, { fees, events, logger, now });
+    const streams = new EventStreams(app);
     // the platform's own routes, in a scope whose errors render as pages for browsers
     await app.register(async (scope) => {
       errorPage(scope);
@@ -150,6 +152,7 @@ export async function createPlatform(o: PlatformOptions): Promise<Platform> {
         flowTtlMs,
         bindingAttempts: o.bindingAttempts ?? 3,
         scripts: { servicePage: scripts['service-page'] },
+        streams,
       });
       await new CitizenApp({
         storage,
@@ -162,6 +165,7 @@ export async function createPlatform(o: PlatformOptions): Promise<Platform> {
         publicUrl: o.publicUrl,
         flowTtlMs,
         script: scripts.app,
+        streams,
         cardHostUrl: o.cardHostUrl,
         readerBridgeUrl: o.readerBridgeUrl,
         now,

@@ -14,6 +14,7 @@ import type { SignTransactions } from '../signing/transactions.ts';
 import type { PlatformDB } from '../store/schema.ts';
 import { sharedSecret } from '../store/secrets.ts';
 import type { CardVerifier } from '../verification/card-verifier.ts';
+import type { EventStreams } from '../web/event-stream.ts';
 import { page, requestLang } from '../web/page.ts';
 import { Installations } from './installations.ts';
 import { appTexts } from './texts.ts';
@@ -30,6 +31,7 @@ export interface CitizenAppDeps {
   flowTtlMs: number;
   /** the bundled app script */
   script: string;
+  streams: EventStreams;
   /** the card host, where the app taps a (virtual) card */
   cardHostUrl: string;
   /** the local bridge to a PC/SC reader (a PC with a card reader) */
@@ -233,22 +235,13 @@ export class CitizenApp {
 
     app.get<FlowParams>('/app/api/flows/:id/events', async (req, reply) => {
       const flow = await flowFor(req);
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
-      let closed = false;
+      const stream = d.streams.open(req, reply);
       const push = async () => {
         const f = await d.flows.get(flow.id);
-        if (f && !closed)
-          res.write(`event: flow\ndata: ${JSON.stringify({ stage: f.stage, outcome: f.outcome?.code })}\n\n`);
+        if (f) stream.send('flow', { stage: f.stage, outcome: f.outcome?.code });
       };
       const unsubscribe = await d.flows.subscribe(flow.id, () => void push().catch(() => {}));
-      const heartbeat = setInterval(() => !closed && res.write(': keep-alive\n\n'), 15_000);
-      req.raw.on('close', () => {
-        closed = true;
-        clearInterval(heartbeat);
-        void unsubscribe();
-      });
+      stream.onClose(() => void unsubscribe());
       await push();
     });
 

@@ -14,6 +14,7 @@ import type { ProviderHost } from '../oidc/host.ts';
 import { ITEM_CLAIMS, type ItemClaim } from '../oidc/provider.ts';
 import { isOutcomeCode, OUTCOMES } from '../outcomes.ts';
 import { parseSignatureRequest, type SignTransactions } from '../signing/transactions.ts';
+import type { EventStreams } from '../web/event-stream.ts';
 import { tr } from '../web/i18n.ts';
 import { escapeHtml, page, requestLang } from '../web/page.ts';
 import { serviceTexts } from './texts.ts';
@@ -33,6 +34,7 @@ export interface InteractionDeps {
   /** wrong 6-digit numbers allowed before the flow fails */
   bindingAttempts: number;
   scripts: { servicePage: string };
+  streams: EventStreams;
 }
 
 type UidParams = { Params: { uid: string } };
@@ -176,26 +178,16 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
    */
   app.get<UidParams>('/interaction/:uid/events', async (req, reply) => {
     const flow = await flowOf(req, reply);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-    });
-    let closed = false;
-    const send = (event: string, data: unknown) => {
-      if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
+    const stream = d.streams.open(req, reply);
     let lastStage = '';
     const push = async () => {
       const f = await d.flows.get(flow.id);
-      if (!f || closed) return;
-      if (f.stage !== lastStage || f.stage === 'failed') send('flow', publicView(f));
+      if (!f || stream.closed) return;
+      if (f.stage !== lastStage || f.stage === 'failed') stream.send('flow', publicView(f));
       lastStage = f.stage;
       if (f.stage === 'waiting') {
         const link = d.qr.link(d.publicUrl, f, d.flows.now());
-        send(
+        stream.send(
           'qr',
           link
             ? { svg: await qrSvg(link.url), link: link.url, secondsLeft: link.secondsLeft }
@@ -205,11 +197,8 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
     };
     const unsubscribe = await d.flows.subscribe(flow.id, () => void push().catch(() => {}));
     const tick = setInterval(() => void push().catch(() => {}), d.qr.policy.stepMs);
-    const heartbeat = setInterval(() => !closed && res.write(': keep-alive\n\n'), 15_000);
-    req.raw.on('close', () => {
-      closed = true;
+    stream.onClose(() => {
       clearInterval(tick);
-      clearInterval(heartbeat);
       void unsubscribe();
     });
     await push();
