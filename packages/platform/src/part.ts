@@ -18,6 +18,8 @@ export const platformConfig = z.object({
   bindingAttempts: z.coerce.number().int().min(1).max(10).default(3),
   /** days an ID-token signing key signs before the next one takes over */
   keyRotationDays: z.coerce.number().int().min(1).max(365).default(30),
+  /** the local bridge to a PC's card readers (`honnin cards bridge`) */
+  readerBridgeUrl: z.string().url().default('http://127.0.0.1:7013'),
   /** access-token lifetime */
   accessTokenSeconds: z.coerce.number().int().min(60).max(86_400).default(600),
 });
@@ -63,6 +65,7 @@ export const platformPart = definePart({
         cvRoot: { cardHostUrl: ctx.urls.cards ?? 'http://localhost:7003' },
       },
       cardHostUrl: ctx.urls.cards ?? 'http://localhost:7003',
+      readerBridgeUrl: ctx.config.readerBridgeUrl,
       flowTtlMs: ctx.config.flowMinutes * 60_000,
       bindingAttempts: ctx.config.bindingAttempts,
       accessTokenSeconds: ctx.config.accessTokenSeconds,

@@ -148,6 +148,7 @@ const TEXTS = {
   },
   readStart: { ja: '読み取り開始', en: 'Start reading' },
   readWhichCard: { ja: 'かざすカード（シミュレーション）', en: 'The card you hold (simulation)' },
+  readWhichReader: { ja: 'カードリーダー', en: 'Card reader' },
   readNoCards: {
     ja: 'カードが見つかりません。カードホストを確認してください。',
     en: 'No card found. Check the card host.',

@@ -226,10 +226,16 @@ interface CardChoice {
   holderName: string;
 }
 
-/** The virtual cards the citizen may hold to the phone (the card host's wallet). */
+/**
+ * What can be read: the virtual cards the citizen may hold to the phone (the
+ * card host's wallet), or, on a PC, the readers of the local bridge — both
+ * speak the same tap protocol.
+ */
+const tapBase = () => (d.reader ? (d.readerBridge ?? '') : d.cardHost);
+
 async function cardChoices(): Promise<CardChoice[]> {
   try {
-    const res = await fetch(new URL('/v1/cards', d.cardHost));
+    const res = await fetch(new URL('/v1/cards', tapBase()));
     return ((await res.json()) as { cards: CardChoice[] }).cards;
   } catch {
     return [];
@@ -247,33 +253,32 @@ function readStep(req: {
   return new Promise((resolve) => {
     const bar = h('progress', { max: '100', value: '0', 'aria-label': t.readTitle });
     const remembered = localStorage.getItem('honnin.card');
-    const picker = h('fieldset', { class: 'panel', id: 'card-picker' }, h('legend', {}, t.readWhichCard));
-    if (!d.reader)
-      void cardChoices().then((cards) => {
-        if (cards.length === 0) picker.append(h('p', { class: 'error' }, t.readNoCards));
-        cards.forEach((c, i) => {
-          const checked = remembered ? c.id === remembered : i === 0;
-          picker.append(
-            h(
-              'label',
-              { class: 'choice' },
-              h('input', { type: 'radio', name: 'card', value: c.id, checked, 'data-label': c.label }),
-              h('span', {}, `${c.label}（${c.holderName}）`),
-            ),
-          );
-        });
+    const picker = h(
+      'fieldset',
+      { class: 'panel', id: 'card-picker' },
+      h('legend', {}, d.reader ? t.readWhichReader : t.readWhichCard),
+    );
+    void cardChoices().then((cards) => {
+      if (cards.length === 0) picker.append(h('p', { class: 'error' }, t.readNoCards));
+      cards.forEach((c, i) => {
+        const checked = remembered ? c.id === remembered : i === 0;
+        picker.append(
+          h(
+            'label',
+            { class: 'choice' },
+            h('input', { type: 'radio', name: 'card', value: c.id, checked, 'data-label': c.label }),
+            h('span', {}, `${c.label}（${c.holderName}）`),
+          ),
+        );
       });
+    });
     const start = button(
       t.readStart,
       async () => {
-        let url: string;
-        if (d.reader) url = d.readerBridge ?? '';
-        else {
-          const chosen = picker.querySelector<HTMLInputElement>('input[name=card]:checked');
-          if (!chosen) return status(t.readNoCards, 'error');
-          localStorage.setItem('honnin.card', chosen.value);
-          url = cardTapUrl(d.cardHost, chosen.value);
-        }
+        const chosen = picker.querySelector<HTMLInputElement>('input[name=card]:checked');
+        if (!chosen) return status(t.readNoCards, 'error');
+        if (!d.reader) localStorage.setItem('honnin.card', chosen.value);
+        const url = cardTapUrl(tapBase(), chosen.value);
         start.disabled = true;
         status(t.readWaiting);
         const r = await tapAndRead(

@@ -1,17 +1,11 @@
-import { encodedLength } from '@honnin/card/apdu/tlv';
 import {
-  AID,
   base64,
   CardError,
   CardRemovedError,
   type CardTransport,
-  encodeCommand,
-  fromHex,
   JpkiClient,
   NoSignatureCertificateError,
   PinLockedError,
-  parseResponse,
-  SW,
   WrongPinError,
 } from '@honnin/card/client';
 import { loginChallengeDigestInfo } from '@honnin/jpki/login/challenge';
@@ -71,7 +65,13 @@ export async function readCardWith(transport: CardTransport, req: CardReadReques
     let cardInfo: Extract<CardReadResult, { ok: true }>['cardInfo'];
     if (req.cardInfoPin !== undefined) {
       step = 'cardInfo';
-      cardInfo = await readCardInfoFiles(transport, req.cardInfoPin);
+      // the raw files (not the 個人番号): the platform checks them itself
+      const files = await client.readCardInfoFiles({ pin: req.cardInfoPin });
+      cardInfo = {
+        basicInfo: base64(files.basicInfo),
+        integrity: base64(files.integrity),
+        cvCertificate: base64(files.cvCertificate),
+      };
     }
     progress(100);
     return { ok: true, signature, certificate, cardInfo };
@@ -84,60 +84,4 @@ export async function readCardWith(transport: CardTransport, req: CardReadReques
     if (e instanceof CardRemovedError) return { ok: false, reason: 'removed', message: e.message };
     return { ok: false, reason: 'error', message: (e as Error).message };
   }
-}
-
-/**
- * The card-info AP's files the platform verifies (EF 0002 the 4 items, EF 0003
- * the integrity record, EF 0004 the CV certificate), opened with its PIN. The
- * client's `readBasicInfo` also reads EF 0001, the 個人番号, which the app has
- * no business reading; so this reads only these three.
- */
-async function readCardInfoFiles(
-  transport: CardTransport,
-  pin: string,
-): Promise<{ basicInfo: string; integrity: string; cvCertificate: string }> {
-  const send = async (c: Parameters<typeof encodeCommand>[0]) =>
-    parseResponse(await transport.transmit(encodeCommand(c)));
-  const select = async (p1: number, data: Uint8Array, what: string) => {
-    const r = await send({ ins: 0xa4, p1, p2: 0x0c, data });
-    if (r.sw !== SW.OK) throw new CardError('card_status', `selecting ${what}: ${r.sw.toString(16)}`);
-  };
-  const ef = (n: number) => Uint8Array.of(n >> 8, n & 0xff);
-  await select(0x04, fromHex(AID.cardInfo), 'the card-info AP');
-  await select(0x02, ef(0x0011), 'the card-info PIN');
-  if (!/^\d{4}$/.test(pin)) throw new WrongPinError('card-info PIN', 3);
-  const v = await send({ ins: 0x20, p1: 0x00, p2: 0x80, data: new TextEncoder().encode(pin) });
-  if (v.sw === SW.PIN_LOCKED || v.sw === SW.WRONG_PIN_BASE) throw new PinLockedError('card-info PIN');
-  if ((v.sw & 0xfff0) === SW.WRONG_PIN_BASE) throw new WrongPinError('card-info PIN', v.sw & 0x0f);
-  if (v.sw !== SW.OK) throw new CardError('card_status', `verifying the card-info PIN: ${v.sw.toString(16)}`);
-  const read = async (n: number, what: string) => {
-    await select(0x02, ef(n), what);
-    const chunks: Uint8Array[] = [];
-    let have = 0;
-    let total = Number.POSITIVE_INFINITY;
-    while (have < total) {
-      const r = await send({
-        ins: 0xb0,
-        p1: (have >> 8) & 0x7f,
-        p2: have & 0xff,
-        ne: Math.min(256, total - have),
-      });
-      if (r.sw !== SW.OK || r.data.length === 0) break;
-      if (have === 0) total = encodedLength(r.data) ?? r.data.length;
-      chunks.push(r.data);
-      have += r.data.length;
-    }
-    const out = new Uint8Array(have);
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return base64(out.subarray(0, Math.min(have, total)));
-  };
-  return {
-    basicInfo: await read(0x0002, 'the 4 items'),
-    integrity: await read(0x0003, 'the integrity record'),
-    cvCertificate: await read(0x0004, 'the CV certificate'),
-  };
 }
