@@ -1,0 +1,119 @@
+import { listen } from '@honnin/runtime';
+import { isolatedStorage, type StorageBackend } from '@honnin/runtime/testing';
+import { createDipsService, type DipsService } from '../../packages/services/src/dips/service.ts';
+import { credential } from '../support/honnin.ts';
+import { freePort } from '../support/ports.ts';
+import { startTestSystem, type TestSystem } from '../support/system.ts';
+
+export const STAFF_PASSWORD = 'dips-staff-e2e';
+
+/**
+ * The whole story of the drone registration: the built-in mailbox, J-LIS, the
+ * card host and the identity platform as `honnin start` runs them (the demo
+ * client RP00000001 registered for this DIPS), and DIPS itself in this process
+ * so the tests can move its clock (the 5-minute window, the 60-minute rule).
+ */
+export interface DipsSystem {
+  system: TestSystem;
+  dips: DipsService;
+  urls: { dips: string; platform: string; cards: string; jlis: string; mailbox: string };
+  /** DIPS's clock: real time plus what the test added */
+  advance(ms: number): void;
+  /** a life event at J-LIS for the card of the demo holder living in `municipalityCode` */
+  lifeEvent(municipalityCode: string, event: { type: string }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startDipsSystem(backend: StorageBackend): Promise<DipsSystem> {
+  const dipsPort = await freePort();
+  const system = await startTestSystem({
+    parts: ['mailbox', 'jlis', 'cards', 'platform'],
+    databaseUrl: backend.databaseUrl,
+  });
+  let offset = 0;
+  const urls = {
+    dips: `http://localhost:${dipsPort}`,
+    platform: system.urls.platform!,
+    cards: system.urls.cards!,
+    jlis: system.urls.jlis!,
+    mailbox: system.urls.mailbox!,
+  };
+  const smtpUrl = system.system.parts.find((p) => p.name === 'mailbox')!.urls.smtp!;
+  const store = isolatedStorage(backend, 'dips');
+  let dips: DipsService | undefined;
+  try {
+    dips = await createDipsService({
+      storage: store.options,
+      publicUrl: urls.dips,
+      issuer: urls.platform,
+      clientId: 'RP00000001',
+      smtpUrl,
+      mailFrom: 'ドローン登録システム <noreply@dips.localhost>',
+      staffPassword: STAFF_PASSWORD,
+      clock: () => Date.now() + offset,
+      outboxIntervalMs: 500,
+    });
+    await listen(dips.app, dipsPort, '127.0.0.1');
+    // the demo client, at this DIPS's address, as a service provider (the verification result, no certificate)
+    const registered = await fetch(`${urls.platform}/admin/clients/RP00000001`, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${credential(system, 'platform-admin-token')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        clientId: 'RP00000001',
+        name: 'ドローン登録システム（DIPS）',
+        nameEn: 'Drone registration system (DIPS)',
+        redirectUris: [`${urls.dips}/auth/callback`],
+        jwksUri: `${urls.dips}/.well-known/jwks.json`,
+        scopes: ['openid', 'name', 'address', 'birthdate', 'gender', 'sign'],
+        certifiedVerifier: false,
+      }),
+    });
+    if (!registered.ok) throw new Error(`registering DIPS: ${registered.status} ${await registered.text()}`);
+  } catch (e) {
+    await dips?.close();
+    await system.close();
+    await store.cleanup();
+    throw e;
+  }
+  const jlisAdmin = async (path: string, body?: unknown) => {
+    const res = await fetch(`${urls.jlis}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: {
+        authorization: `Bearer ${credential(system, 'jlis-admin-token')}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`J-LIS ${path}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<Record<string, unknown>>;
+  };
+  return {
+    system,
+    dips,
+    urls,
+    advance: (ms) => {
+      offset += ms;
+    },
+    async lifeEvent(municipalityCode, event) {
+      const { cards } = (await jlisAdmin('/admin/cards')) as {
+        cards: {
+          cardId: string;
+          certificates: { municipalityCode?: string; municipality_code?: string }[];
+        }[];
+      };
+      const card = cards.find((c) =>
+        c.certificates.some((x) => (x.municipalityCode ?? x.municipality_code) === municipalityCode),
+      );
+      if (!card) throw new Error(`no J-LIS card in ${municipalityCode}`);
+      await jlisAdmin(`/admin/cards/${card.cardId}/events`, event);
+    },
+    async close() {
+      await dips.close();
+      await system.close();
+      await store.cleanup();
+    },
+  };
+}
