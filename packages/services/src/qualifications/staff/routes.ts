@@ -1,11 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { basicInfoFromVerification } from '../../relying-party/basic-info.ts';
 import {
   buttonForm,
   csrfInput,
   formatDate,
   html,
   input,
+  type Lang,
   summaryList,
   type Text,
   tr,
@@ -29,6 +31,38 @@ const ACTIONS_BY_STATUS: Record<string, (StatusAction | 'reissue')[]> = {
   suspended: ['resume', 'revoke', 'reissue', 'delete'],
   revoked: ['delete'],
 };
+
+const YES_NO = (ok: unknown): Text =>
+  ok === true ? { ja: '有効', en: 'Valid' } : { ja: '無効', en: 'Invalid' };
+
+/** The platform's verification result of the applicant's signature, as a reviewer reads it. */
+function verificationSummary(l: Lang, v: Record<string, unknown>) {
+  if (v.test_response === true) {
+    return summaryList(l, [
+      [
+        { ja: '検証結果', en: 'Result' },
+        { ja: 'テスト応答（サンドボックス、署名なし）', en: 'Test response (sandbox, no signature)' },
+      ],
+    ]);
+  }
+  const revocation = v.revocation as { status?: string; source?: string } | undefined;
+  const certificate = v.certificate as { serial?: string } | undefined;
+  const signer = basicInfoFromVerification(v);
+  return summaryList(l, [
+    [{ ja: '署名', en: 'Signature' }, YES_NO(v.signature_valid)],
+    [{ ja: '証明書の検証', en: 'Certificate chain' }, YES_NO(v.chain_valid)],
+    [
+      { ja: '失効確認', en: 'Revocation check' },
+      revocation?.status ? `${revocation.status}${revocation.source ? ` (${revocation.source})` : ''}` : null,
+    ],
+    [{ ja: '署名者', en: 'Signer' }, signer ? `${signer.name}（${signer.birthDate}）` : null],
+    [
+      { ja: '署名用電子証明書のシリアル番号', en: 'Signature certificate serial' },
+      certificate?.serial ?? null,
+    ],
+    [{ ja: '検証日時', en: 'Checked at' }, typeof v.checked_at === 'string' ? v.checked_at : null],
+  ]);
+}
 
 /**
  * The managing body's staff view: applications to review (with the 4 items,
@@ -105,7 +139,7 @@ export function staffRoutes(app: FastifyInstance, d: Quals): void {
       title: { ja: `${KIND_TEXT[a.kind].ja}の審査`, en: `Review: ${KIND_TEXT[a.kind].en}` },
       body: html`<p>${statusBadge(l, a.status)}</p>${applicationSummary(l, a, (fid) => `/staff/applications/${a.id}/attachments/${fid}`)}
 <h2>${tr(l, { ja: '電子署名の検証結果（デジタル認証アプリ）', en: 'Signature verification (identity platform)' })}</h2>
-${verification ? html`<pre class="muted">${JSON.stringify(verification, null, 2)}</pre>` : html`<p>-</p>`}
+${verification ? verificationSummary(l, verification) : html`<p>-</p>`}
 ${
   a.status === 'submitted'
     ? html`<h2>${tr(l, { ja: '審査結果', en: 'Decision' })}</h2><div class="inline-actions">${buttonForm(l, req.session, `/staff/applications/${a.id}/approve`, { ja: '承認する（資格者証を発行）', en: 'Approve (issue the certificate)' })}

@@ -3,6 +3,9 @@ import { displayValue, RECORD_LABELS } from '../certificate/labels.ts';
 import { REASON_TEXT } from './reasons.ts';
 import type { Verification } from './verifier.ts';
 
+const verifyAction = (lang: Lang) => (lang === 'en' ? '/w/verify?lang=en' : '/w/verify');
+const again = (lang: Lang) => (lang === 'en' ? '/w/?lang=en' : '/w/');
+
 const TITLE = { ja: 'デジタル資格者証の検証', en: 'Verify a digital qualification certificate' };
 
 /** Opened from the QR: one button, 「検証実施」, posts the data to /w/verify. */
@@ -13,11 +16,11 @@ export function confirmPage(lang: Lang, checkdata: string): PageContent {
       ja: '提示された二次元コードを読み取りました。「検証実施」を押すと、資格者証の有効性を確認します。',
       en: 'The QR code has been read. Press “Verify” to check whether the certificate is valid.',
     })}</p>
-<form method="post" action="/w/verify" id="verify-form">
+<form method="post" action="${verifyAction(lang)}" id="verify-form">
 <input type="hidden" name="checkdata" value="${checkdata}">
 <div class="actions"><button type="submit">${tr(lang, { ja: '検証実施', en: 'Verify' })}</button></div>
 </form>
-<p><a href="/w/">${tr(lang, { ja: '別の資格者証を検証する', en: 'Verify another certificate' })}</a></p>`,
+<p><a href="${again(lang)}">${tr(lang, { ja: '別の資格者証を検証する', en: 'Verify another certificate' })}</a></p>`,
   };
 }
 
@@ -34,7 +37,7 @@ export function scanPage(lang: Lang): PageContent {
 <video id="scan-video" playsinline muted width="320" height="240" hidden></video>
 <p id="scan-status" aria-live="polite" class="muted"></p>
 </div>
-<form method="post" action="/w/verify" id="verify-form">
+<form method="post" action="${verifyAction(lang)}" id="verify-form">
 <div class="field"><label for="f-checkdata">${tr(lang, { ja: '二次元コードの内容', en: 'Contents of the QR code' })}</label>
 <p class="hint" id="f-checkdata-hint">${tr(lang, { ja: '例: https://…/w/?c=…', en: 'e.g. https://…/w/?c=…' })}</p>
 <textarea id="f-checkdata" name="checkdata" rows="5" aria-describedby="f-checkdata-hint" required></textarea></div>
@@ -67,7 +70,7 @@ ${
       ja: '検証では、登録情報が改ざんされていないこと、資格者証が取消・一時停止・削除されていないこと（国家資格等情報連携・活用システムに照会）、署名に使用した証明書が失効していないこと（認証局に照会）を確認しています。',
       en: 'The check confirms that the registered information has not been altered, that the certificate has not been revoked, suspended or deleted (asked of the national qualification system), and that the certificate used to sign it has not been revoked (asked of its certificate authority).',
     })}</p>
-<p><a href="/w/">${tr(lang, { ja: '別の資格者証を検証する', en: 'Verify another certificate' })}</a></p>`,
+<p><a href="${again(lang)}">${tr(lang, { ja: '別の資格者証を検証する', en: 'Verify another certificate' })}</a></p>`,
   };
 }
 

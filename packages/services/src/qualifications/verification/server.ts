@@ -34,9 +34,8 @@ export function createVerificationServer(opts: {
   // whatever else a client posts is no certificate: the page says so instead of a 415
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, {}));
 
-  const lang = (req: FastifyRequest): Lang =>
-    parseLang((req.query as Record<string, unknown>).lang) ??
-    (String(req.headers['accept-language'] ?? '').startsWith('en') ? 'en' : 'ja');
+  // Japanese first; English on ?lang=en, which the page's forms carry along
+  const lang = (req: FastifyRequest): Lang => parseLang((req.query as Record<string, unknown>).lang) ?? 'ja';
   const send = (req: FastifyRequest, content: PageContent) =>
     renderPage(SITE, { lang: lang(req), url: req.url, flash: [] }, content);
 
@@ -57,6 +56,10 @@ export function createVerificationServer(opts: {
       .type('text/html; charset=utf-8')
       .send(send(req, c ? confirmPage(lang(req), c) : scanPage(lang(req))));
   });
+  // the language switch on a result page: there is nothing to show again without the data
+  app.get<{ Querystring: { lang?: string } }>('/w/verify', async (req, reply) =>
+    reply.redirect(`/w/${req.query.lang === 'en' ? '?lang=en' : ''}`, 303),
+  );
   app.get('/w/scan.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(SCAN_JS));
   app.post<{ Body: { checkdata?: unknown } | undefined }>('/w/verify', async (req, reply) => {
     const checkdata = typeof req.body?.checkdata === 'string' ? req.body.checkdata : '';
