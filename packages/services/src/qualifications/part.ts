@@ -2,8 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { definePart, envBoolean, HonninError, listen, port, z } from '@honnin/runtime';
 import { hostedCheckoutGateway } from '../payment/gateway.ts';
 import { DEMO_SECRET_KEY } from '../payment/part.ts';
+import { relyingPartyMigrations } from '../relying-party/store.ts';
+import { CATALOGUE } from './catalogue.ts';
 import { enrollWithOfficialCa } from './certificate/signing-keys.ts';
 import { DEMO_ENROLLMENT_TOKEN } from './official-ca/part.ts';
+import { openRegistry, type Registry } from './registry/registry.ts';
 import { createQualificationsService } from './service.ts';
 
 /**
@@ -88,14 +91,47 @@ export const qualificationsPart = definePart({
     };
   },
   commands(cmd, load) {
+    const withRegistry = async <T>(fn: (registry: Registry) => Promise<T>) => {
+      const { shared, config: c } = await load();
+      const host = `http://${shared.publicHost}`;
+      const registry = await openRegistry({
+        storage: { dataDir: shared.dataDir, databaseUrl: shared.databaseUrl },
+        enroll: enrollWithOfficialCa(c.caUrl ?? `${host}:7009`, c.enrollmentToken),
+        verifyBaseUrl: c.verifyUrl ?? `${host}:7008`,
+        keyPassphrase: c.keyPassphrase,
+        extraMigrations: relyingPartyMigrations,
+      });
+      try {
+        return await fn(registry);
+      } finally {
+        await registry.close();
+      }
+    };
     cmd
       .command('catalogue')
       .description('the qualifications holders can register')
-      .action(async () => {
-        await load();
-        const { CATALOGUE } = await import('./catalogue.ts');
+      .action(() => {
         for (const q of CATALOGUE)
           process.stdout.write(`${q.id}  ${q.name} (${q.nameEn}) — ${q.managingBody}\n`);
       });
+    cmd
+      .command('keys')
+      .description('the record-signing keys (key id, certificate serial, active)')
+      .action(() =>
+        withRegistry(async (r) => {
+          for (const k of await r.keys.list()) {
+            process.stdout.write(`${k.keyId}  ${k.serial}  ${k.active ? 'active' : 'retired'}\n`);
+          }
+        }),
+      );
+    cmd
+      .command('rotate-key')
+      .description('a new signing key, certified by the official-status CA (which must be running)')
+      .action(() =>
+        withRegistry(async (r) => {
+          const k = await r.keys.rotate();
+          process.stdout.write(`${k.keyId} now signs (certificate ${k.certificate.serialNumber})\n`);
+        }),
+      );
   },
 });
