@@ -211,6 +211,37 @@ export function createPaymentServer(opts: {
     }
     return p;
   };
+  const PAGE_ERRORS: Record<string, Text> = {
+    payment_unknown: { ja: 'このお支払いは見つかりません。', en: 'This payment was not found.' },
+    payment_form_expired: {
+      ja: '画面の有効期限が切れました。申請サービスから、もう一度お支払いを始めてください。',
+      en: 'This page has expired. Start the payment again from the service.',
+    },
+  };
+  type PageHandler = (
+    req: FastifyRequest<{ Params: { id: string } }>,
+    reply: FastifyReply,
+  ) => Promise<unknown>;
+  /** The hosted pages answer a browser with a page, never with JSON. */
+  const asPage =
+    (handler: PageHandler): PageHandler =>
+    async (req, reply) => {
+      try {
+        return await handler(req, reply);
+      } catch (e) {
+        const text = e instanceof HonninError ? PAGE_ERRORS[e.code] : undefined;
+        if (!text || !(e instanceof HonninError)) throw e;
+        return page(
+          req,
+          reply,
+          {
+            title: { ja: 'お支払い', en: 'Payment' },
+            body: html`<div class="flash error" role="alert">${tr(lang(req), text)}</div>`,
+          },
+          e.status,
+        );
+      }
+    };
   const hidden = (p: PaymentDB['payment'], l: Lang) =>
     html`<input type="hidden" name="_token" value="${p.form_token}"><input type="hidden" name="lang" value="${l}">`;
   const orderSummary = (l: Lang, p: PaymentDB['payment']) =>
@@ -263,75 +294,87 @@ ${input(l, { name: 'holder', label: { ja: 'カード名義（ローマ字）', e
     );
   };
 
-  app.get<{ Params: { id: string } }>('/checkout/:id', async (req, reply) => {
-    const p = await load(req, false);
-    if (p.status !== 'pending') return finished(req, reply, p);
-    return entryPage(req, reply, p, { number: '', expMonth: '', expYear: '', cvc: '', holder: '' });
-  });
+  app.get<{ Params: { id: string } }>(
+    '/checkout/:id',
+    asPage(async (req, reply) => {
+      const p = await load(req, false);
+      if (p.status !== 'pending') return finished(req, reply, p);
+      return entryPage(req, reply, p, { number: '', expMonth: '', expYear: '', cvc: '', holder: '' });
+    }),
+  );
 
-  app.post<{ Params: { id: string } }>('/checkout/:id/confirm', async (req, reply) => {
-    const p = await load(req, true);
-    if (p.status !== 'pending') return finished(req, reply, p);
-    const form = cardForm(req.body);
-    const checked = checkCard(form, now());
-    if (!checked.ok) return entryPage(req, reply, p, { ...form, cvc: '' }, checked.errors);
-    const l = lang(req);
-    // the card travels back in the form (never stored) until the payer confirms
-    return page(req, reply, {
-      title: { ja: 'カード情報の確認', en: 'Check your card details' },
-      body: html`${orderSummary(l, p)}${summaryList(l, [
-        [{ ja: 'カードの種類', en: 'Card' }, BRAND_NAMES[checked.brand]],
-        [{ ja: 'カード番号', en: 'Card number' }, `**** **** **** ${checked.digits.slice(-4)}`],
-        [{ ja: '有効期限', en: 'Expiry' }, `${String(checked.month).padStart(2, '0')}/${form.expYear}`],
-        [{ ja: 'カード名義', en: 'Cardholder' }, form.holder.trim().toUpperCase()],
-      ])}
+  app.post<{ Params: { id: string } }>(
+    '/checkout/:id/confirm',
+    asPage(async (req, reply) => {
+      const p = await load(req, true);
+      if (p.status !== 'pending') return finished(req, reply, p);
+      const form = cardForm(req.body);
+      const checked = checkCard(form, now());
+      if (!checked.ok) return entryPage(req, reply, p, { ...form, cvc: '' }, checked.errors);
+      const l = lang(req);
+      // the card travels back in the form (never stored) until the payer confirms
+      return page(req, reply, {
+        title: { ja: 'カード情報の確認', en: 'Check your card details' },
+        body: html`${orderSummary(l, p)}${summaryList(l, [
+          [{ ja: 'カードの種類', en: 'Card' }, BRAND_NAMES[checked.brand]],
+          [{ ja: 'カード番号', en: 'Card number' }, `**** **** **** ${checked.digits.slice(-4)}`],
+          [{ ja: '有効期限', en: 'Expiry' }, `${String(checked.month).padStart(2, '0')}/${form.expYear}`],
+          [{ ja: 'カード名義', en: 'Cardholder' }, form.holder.trim().toUpperCase()],
+        ])}
 <form method="post" action="/checkout/${p.id}/pay">${hidden(p, l)}
 ${(['number', 'expMonth', 'expYear', 'cvc', 'holder'] as const).map((k) => html`<input type="hidden" name="${k}" value="${form[k]}">`)}
 <div class="actions"><button type="submit">${tr(l, { ja: 'お支払いを実行', en: 'Pay now' })}</button></div>
 </form>
 <form method="get" action="/checkout/${p.id}"><input type="hidden" name="lang" value="${l}"><button type="submit" class="secondary">${tr(l, { ja: '入力画面に戻る', en: 'Back' })}</button></form>`,
-    });
-  });
+      });
+    }),
+  );
 
-  app.post<{ Params: { id: string } }>('/checkout/:id/pay', async (req, reply) => {
-    const p = await load(req, true);
-    if (p.status !== 'pending') return reply.redirect(returnTo(p), 303);
-    const form = cardForm(req.body);
-    const checked = checkCard(form, now());
-    if (!checked.ok) return entryPage(req, reply, p, { ...form, cvc: '' }, checked.errors);
-    const decision = networkDecision(checked.digits);
-    if (decision !== 'approved') {
-      await db.updateTable('payment').set({ failure: decision }).where('id', '=', p.id).execute();
-      req.log.info({ payment: p.id, decision }, 'card declined');
-      return entryPage(req, reply, p, { ...form, number: '', cvc: '' }, undefined, DECLINED[decision]);
-    }
-    const res = await db
-      .updateTable('payment')
-      .set({
-        status: 'succeeded',
-        card_brand: checked.brand,
-        card_last4: checked.digits.slice(-4),
-        card_expiry: `${String(checked.month).padStart(2, '0')}/${form.expYear}`,
-        failure: null,
-        paid_at: now().getTime(),
-      })
-      .where('id', '=', p.id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    req.log.info({ payment: p.id, charged: Number(res.numUpdatedRows) === 1 }, 'payment completed');
-    return reply.redirect(returnTo(p), 303);
-  });
+  app.post<{ Params: { id: string } }>(
+    '/checkout/:id/pay',
+    asPage(async (req, reply) => {
+      const p = await load(req, true);
+      if (p.status !== 'pending') return reply.redirect(returnTo(p), 303);
+      const form = cardForm(req.body);
+      const checked = checkCard(form, now());
+      if (!checked.ok) return entryPage(req, reply, p, { ...form, cvc: '' }, checked.errors);
+      const decision = networkDecision(checked.digits);
+      if (decision !== 'approved') {
+        await db.updateTable('payment').set({ failure: decision }).where('id', '=', p.id).execute();
+        req.log.info({ payment: p.id, decision }, 'card declined');
+        return entryPage(req, reply, p, { ...form, number: '', cvc: '' }, undefined, DECLINED[decision]);
+      }
+      const res = await db
+        .updateTable('payment')
+        .set({
+          status: 'succeeded',
+          card_brand: checked.brand,
+          card_last4: checked.digits.slice(-4),
+          card_expiry: `${String(checked.month).padStart(2, '0')}/${form.expYear}`,
+          failure: null,
+          paid_at: now().getTime(),
+        })
+        .where('id', '=', p.id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      req.log.info({ payment: p.id, charged: Number(res.numUpdatedRows) === 1 }, 'payment completed');
+      return reply.redirect(returnTo(p), 303);
+    }),
+  );
 
-  app.post<{ Params: { id: string } }>('/checkout/:id/cancel', async (req, reply) => {
-    const p = await load(req, true);
-    await db
-      .updateTable('payment')
-      .set({ status: 'canceled' })
-      .where('id', '=', p.id)
-      .where('status', '=', 'pending')
-      .execute();
-    return reply.redirect(returnTo(p), 303);
-  });
+  app.post<{ Params: { id: string } }>(
+    '/checkout/:id/cancel',
+    asPage(async (req, reply) => {
+      const p = await load(req, true);
+      await db
+        .updateTable('payment')
+        .set({ status: 'canceled' })
+        .where('id', '=', p.id)
+        .where('status', '=', 'pending')
+        .execute();
+      return reply.redirect(returnTo(p), 303);
+    }),
+  );
 
   return app;
 }

@@ -148,6 +148,11 @@ for (const backend of storageBackends()) {
       }
       const forged = await fetch(`${url}${path}/pay`, form({ _token: 'forged', ...card, expYear: year }));
       assert.equal(forged.status, 403);
+      assert.match(forged.headers.get('content-type') ?? '', /^text\/html/);
+      assert.match(await forged.text(), /画面の有効期限が切れました/);
+      const unknown = await fetch(`${url}/checkout/pay_unknown`);
+      assert.equal(unknown.status, 404);
+      assert.match(await unknown.text(), /このお支払いは見つかりません/);
 
       const confirm = await fetch(`${url}${path}/confirm`, form({ _token: token, ...card, expYear: year }));
       assert.equal(confirm.status, 200);
