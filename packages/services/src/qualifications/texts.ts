@@ -45,6 +45,5 @@ export const SEX_TEXT: Record<string, Text> = {
 };
 
 export const NEXT: Text = { ja: '次へ', en: 'Next' };
-export const BACK: Text = { ja: '戻る', en: 'Back' };
 
 export const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;

@@ -1,11 +1,11 @@
 import { formatDate, type Lang, type Text, tr } from '../../web/i18n.ts';
 import { html, type SafeHtml, summaryList } from '../../web/index.ts';
 import { stepIndicator } from '../../web/layout.ts';
-import { CATALOGUE, qualification } from '../catalogue.ts';
+import { qualification } from '../catalogue.ts';
 import type { Application } from '../registry/applications.ts';
 import { CHANGE_REASON_TEXT, KIND_TEXT, SEX_TEXT, STATUS_TEXT, yen } from '../texts.ts';
 
-export const APPLICATION_STEPS: Text[] = [
+const APPLICATION_STEPS: Text[] = [
   { ja: '登録状況の選択', en: 'Registration status' },
   { ja: 'カード読取', en: 'Read the card' },
   { ja: '情報確認', en: 'Check your details' },
@@ -74,5 +74,3 @@ export function applicationSummary(
       : html`<p>-</p>`
   }${a.submittedAt ? summaryList(lang, [[{ ja: '申請日時', en: 'Submitted' }, formatDate(a.submittedAt, true)]]) : ''}`;
 }
-
-export const catalogueIds = () => CATALOGUE.map((q) => q.id);

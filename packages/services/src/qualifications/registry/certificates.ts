@@ -13,8 +13,7 @@ import type { SigningKeys } from '../certificate/signing-keys.ts';
 import type { QualificationsDB } from '../store/schema.ts';
 
 /** What the registry answers when a verifier asks about a certificate. */
-export const CERTIFICATE_STATUSES = ['valid', 'revoked', 'suspended', 'deleted', 'replaced'] as const;
-export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
+export type CertificateStatus = 'valid' | 'revoked' | 'suspended' | 'deleted' | 'replaced';
 
 /** Staff actions on an issued certificate. */
 export type StatusAction = 'revoke' | 'suspend' | 'resume' | 'delete';
