@@ -163,6 +163,34 @@ export function cardCommands(cmd: Command, load: Load): void {
     });
 
   cmd
+    .command('serve')
+    .description('run the card host alone (wallet, API, taps) on cards.port until Ctrl+C')
+    .action(async () => {
+      const ctx = await load();
+      const { openCards } = await import('./host/part.ts');
+      const { createCardHost } = await import('./host/server.ts');
+      const { createSharedState, listen } = await import('@honnin/runtime');
+      const cards = await openCards(ctx.shared, ctx.config, jlisUrlOf(ctx));
+      const state = createSharedState({ redisUrl: ctx.shared.redisUrl, namespace: 'cards' });
+      const extra = ctx.config.allowedOrigins
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+      const { app } = await createCardHost({
+        store: cards.store,
+        state,
+        logger: ctx.logger,
+        allowedOrigins: extra,
+      });
+      const url = await listen(app, ctx.config.port, ctx.shared.host);
+      print(`card host: ${url}/ (wallet), ${url}/v1/cards. Ctrl+C stops.`);
+      await untilInterrupted();
+      await app.close();
+      await state.close();
+      await cards.store.close();
+    });
+
+  cmd
     .command('tap <id>')
     .description(
       'tap a card on the running card host and show what a client reads (token, certificates, tries)',

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openJlis } from '@honnin/jlis';
-import { listen, MemoryState, silentLogger } from '@honnin/runtime';
-import { isolatedStorage } from '@honnin/runtime/testing';
+import { createSharedState, listen, MemoryState, silentLogger } from '@honnin/runtime';
+import { isolatedStorage, redisUrlForTests } from '@honnin/runtime/testing';
 import type { FastifyInstance } from 'fastify';
 import { JpkiClient } from '../src/client/jpki-client.ts';
 import { demoBanner, demoCards } from '../src/host/demo-cards.ts';
@@ -161,6 +161,48 @@ test('demo cards: issued once into an empty store, listed in the banner', async 
   } finally {
     await jlis.close();
     await jlisStorage.cleanup();
+    await t.close();
+  }
+});
+
+test('two card host instances share removal through Redis', { skip: redisUrlForTests().skip }, async () => {
+  const { url } = redisUrlForTests();
+  const t = await testCards();
+  const namespace = `cards-test-${Date.now()}`;
+  const states = [
+    createSharedState({ redisUrl: url, namespace }),
+    createSharedState({ redisUrl: url, namespace }),
+  ];
+  const a = await createCardHost({ store: t.store, state: states[0]!, allowedOrigins: [] });
+  const b = await createCardHost({ store: t.store, state: states[1]!, allowedOrigins: [] });
+  try {
+    const id = (await t.issue()).summary.id;
+    const baseA = await listen(a.app, 0);
+    const baseB = await listen(b.app, 0);
+    const tap = await WebSocketTransport.connect(`${baseA.replace('http', 'ws')}/v1/cards/${id}/tap`);
+    const client = new JpkiClient(tap);
+    await client.readAuthCaCertificate();
+    const r = await fetch(`${baseB}/v1/cards/${id}/remove`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(r.status, 200);
+    // the tap on instance A hears of it
+    for (let i = 0; i < 50; i++) {
+      try {
+        await client.readAuthCaCertificate();
+      } catch (e) {
+        assert.equal((e as { code: string }).code, 'card_removed');
+        return;
+      }
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.fail('the tap on the other instance never saw the removal');
+  } finally {
+    await a.app.close();
+    await b.app.close();
+    for (const s of states) await s.close();
     await t.close();
   }
 });
