@@ -77,12 +77,13 @@ export const jlisPart = definePart({
       const adminToken = adminTokenFor(dataDir, ctx.config.adminToken);
       if (ctx.shared.demo) await ensurePlatformVerifier(jlis, dataDir);
       const app = await createJlisServer(jlis, { adminToken, logger: ctx.logger, metrics: ctx.metrics });
-      await listen(app, ctx.config.port, ctx.shared.host);
+      const listening = await listen(app, ctx.config.port, ctx.shared.host);
       jlis.crls.start();
       // generations a CLI rollover added elsewhere become visible here
       const reload = setInterval(() => jlis.ca.reload().catch(() => {}), 30_000);
       reload.unref();
-      const base = ctx.urls.jlis ?? `http://${ctx.shared.publicHost}:${ctx.config.port}`;
+      // port 0 (tests): only the listening address knows the port
+      const base = ctx.config.port === 0 ? listening : (ctx.urls.jlis ?? listening);
       return {
         name: 'jlis',
         urls: { api: base, 'CA certs': `${base}/ca`, OCSP: `${base}/ocsp` },

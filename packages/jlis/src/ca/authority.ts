@@ -80,6 +80,12 @@ export class CertificateAuthorities {
       notAfter: new Date(Number(r.not_after)),
       active: Number(r.active) === 1,
     }));
+    // keys are opened here, outside any transaction: on SQLite a query for a key
+    // from inside an issuing transaction would wait for that transaction forever
+    for (const r of rows) {
+      if (!this.#keys.has(r.id))
+        this.#keys.set(r.id, importPrivateKey(r.key_pem, this.#passphrase, `CA ${r.id}`));
+    }
   }
 
   /** Every generation, oldest first. */

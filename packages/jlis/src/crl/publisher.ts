@@ -60,6 +60,8 @@ export class CrlPublisher {
   readonly #now: () => Date;
   readonly #running = new Map<string, Promise<unknown>>();
   readonly #debounce = new Map<string, NodeJS.Timeout>();
+  readonly #background = new Set<Promise<unknown>>();
+  #stopped = false;
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
 
@@ -86,7 +88,7 @@ export class CrlPublisher {
           clearTimeout(this.#debounce.get(id));
           const t = setTimeout(() => {
             this.#debounce.delete(id);
-            this.#background(id);
+            this.#inBackground(id);
           }, 200);
           t.unref();
           this.#debounce.set(id, t);
@@ -94,19 +96,21 @@ export class CrlPublisher {
       });
     }
     const tick = () => {
-      for (const g of this.#ca.list()) if (g.notAfter > this.#now()) this.#background(g.id);
+      for (const g of this.#ca.list()) if (g.notAfter > this.#now()) this.#inBackground(g.id);
     };
     this.#timer = setInterval(tick, Math.min(this.#intervalMs / 10, 60_000));
     this.#timer.unref();
     tick();
   }
 
+  /** Ends the background work and waits for what is under way (before the store closes). */
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#timer);
     this.#unsubscribe?.();
     for (const t of this.#debounce.values()) clearTimeout(t);
     this.#debounce.clear();
-    await Promise.allSettled(this.#running.values());
+    await Promise.allSettled([...this.#background, ...this.#running.values()]);
   }
 
   /** The generation's CRL, re-issued first when it is stale or due. */
@@ -174,8 +178,12 @@ export class CrlPublisher {
     return this.#onRevocation && revocations > Number(row.revocations);
   }
 
-  #background(caId: string): void {
-    this.current(caId).catch((err) => this.#log.error({ err, caId }, 'CRL publication failed'));
+  #inBackground(caId: string): void {
+    if (this.#stopped) return;
+    const task = this.current(caId)
+      .catch((err) => this.#log.error({ err, caId }, 'CRL publication failed'))
+      .finally(() => this.#background.delete(task));
+    this.#background.add(task);
   }
 
   /** One publication at a time per generation in this process. */
