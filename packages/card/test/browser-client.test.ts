@@ -102,3 +102,27 @@ test('the client bundle has no Node built-ins and reads the card from Chromium o
     await browser.close();
   }
 });
+
+test('the wallet page: remove and put back a card with the keyboard, progress announced', {
+  skip,
+}, async () => {
+  const browser = await launchBrowser();
+  try {
+    const tab = await (await phoneContext(browser)).newPage();
+    await tab.goto(`${hostUrl}/`);
+    assert.equal(await tab.locator('h1').textContent(), '仮想マイナンバーカード');
+    const button = tab.getByRole('button', { name: 'カードを取り出す' });
+    await button.focus();
+    await tab.keyboard.press('Enter');
+    await tab.getByRole('status').filter({ hasText: 'カードを取り出しました。' }).waitFor();
+    assert.equal((await t.store.summary(id)).removed, true);
+    await tab.getByRole('button', { name: 'カードを戻す' }).click();
+    await tab.getByRole('status').filter({ hasText: 'カードを戻しました。' }).waitFor();
+    assert.equal((await t.store.summary(id)).removed, false);
+    await tab.goto(`${hostUrl}/?lang=en`);
+    assert.equal(await tab.locator('html').getAttribute('lang'), 'en');
+    assert.ok(await tab.getByRole('button', { name: 'Remove the card' }).isVisible());
+  } finally {
+    await browser.close();
+  }
+});
