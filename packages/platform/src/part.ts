@@ -3,6 +3,7 @@ import { definePart, HonninError, listen, port, z } from '@honnin/runtime';
 import { credentialPath, readCredential, writeCredential } from '@honnin/runtime/credentials';
 import { demoClients } from './clients/demo.ts';
 import { registerCommands } from './commands.ts';
+import { DEFAULT_QR_POLICY } from './flows/qr.ts';
 import { createPlatform } from './platform.ts';
 
 /** `platform.*` configuration (README, "Identity platform"). */
@@ -14,6 +15,8 @@ export const platformConfig = z.object({
   jlisApiKey: z.string().min(16).optional(),
   /** minutes a citizen has from the authorization request to the consent */
   flowMinutes: z.coerce.number().int().min(1).max(60).default(10),
+  /** how long a QR code on the PC may be opened (seed 002: 30 seconds) */
+  qrSeconds: z.coerce.number().int().min(1).max(300).default(30),
   /** wrong 6-digit numbers allowed on the PC before the flow fails */
   bindingAttempts: z.coerce.number().int().min(1).max(10).default(3),
   /** days an ID-token signing key signs before the next one takes over */
@@ -68,6 +71,7 @@ export const platformPart = definePart({
       readerBridgeUrl: ctx.config.readerBridgeUrl,
       flowTtlMs: ctx.config.flowMinutes * 60_000,
       bindingAttempts: ctx.config.bindingAttempts,
+      qrPolicy: { ...DEFAULT_QR_POLICY, lifetimeMs: ctx.config.qrSeconds * 1000 },
       accessTokenSeconds: ctx.config.accessTokenSeconds,
       keySchedule: {
         rotateAfterMs: ctx.config.keyRotationDays * 86_400_000,

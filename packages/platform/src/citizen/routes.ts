@@ -99,7 +99,7 @@ export class CitizenApp {
           title: texts.appTitle,
           body: '',
           script: d.script,
-          data: { view, texts, ...data },
+          data: { view, texts, cardHost: d.cardHostUrl, readerBridge: d.readerBridgeUrl, ...data },
         }),
       );
     };

@@ -67,7 +67,7 @@ const TEXTS = {
     en: 'The app could not be unlocked. Try again.',
   },
   // the PC binding
-  bindingTitle: { ja: '6桁の数字を入力', en: 'Enter the 6-digit number' },
+  bindingTitle: { ja: '6桁の数字の確認', en: 'The 6-digit number' },
   bindingBody: {
     ja: 'PCとアプリを紐づけるために、次の6桁の数字をPCの画面に入力してください。',
     en: 'To link the PC and this app, enter this 6-digit number on the PC.',

@@ -41,7 +41,7 @@ button,.button{font:inherit;font-weight:700;min-height:3rem;padding:.5rem 1.5rem
 button.secondary,.button.secondary{background:#fff;color:var(--accent)}
 button:disabled{opacity:.5;cursor:default}
 :focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
-dl.items{display:grid;grid-template-columns:minmax(6rem,9rem) 1fr;gap:.3rem 1rem;margin:.5rem 0}
+dl.items{display:grid;grid-template-columns:auto 1fr;gap:.3rem 1rem;margin:.5rem 0}
 dl.items dt{font-weight:700}dl.items dd{margin:0;overflow-wrap:anywhere}
 ol.steps{padding-left:1.4rem}
 .binding{font-size:2.4rem;font-weight:700;letter-spacing:.35em;text-align:center;font-family:ui-monospace,monospace;margin:1rem 0}
@@ -49,7 +49,9 @@ ol.steps{padding-left:1.4rem}
 .qr svg,.qr img{width:15rem;height:15rem;background:#fff}
 .qr.expired svg{opacity:.15}
 progress{width:100%;height:1rem}
-.status{min-height:1.7rem}
+.status:empty{display:none}
+h1:focus{outline:none}
+.actions>form{display:flex;flex-direction:column}
 .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 `;
 

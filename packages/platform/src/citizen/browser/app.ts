@@ -319,10 +319,9 @@ async function runFlow(id: string): Promise<void> {
     const why = v.outcome ? (lang === 'en' ? v.outcome.en : v.outcome.ja) : '';
     show(
       t.failedTitle,
-      h('p', { class: 'error', id: 'outcome', 'data-code': v.outcome?.code ?? '' }, why),
+      h('p', { class: 'error', id: 'outcome', role: 'alert', 'data-code': v.outcome?.code ?? '' }, why),
       backLink(),
     );
-    status(why, 'error');
   };
   const backLink = () =>
     view.route === 'qr'

@@ -158,10 +158,9 @@ function render(s: { stage: string; outcome?: Data['outcome'] }): void {
     const why = s.outcome ? (lang === 'en' ? s.outcome.en : s.outcome.ja) : '';
     show(
       t.failed,
-      h('p', { class: 'error', id: 'outcome', 'data-code': s.outcome?.code ?? '' }, why),
+      h('p', { class: 'error', id: 'outcome', role: 'alert', 'data-code': s.outcome?.code ?? '' }, why),
       postForm(`${base}/finish`, t.back),
     );
-    status(why, 'error');
   }
 }
 
