@@ -4,7 +4,8 @@ import { describe, test } from 'node:test';
 import { createMetrics, type RunningPart, sharedConfig, silentLogger } from '@honnin/runtime';
 import { CREDENTIALS, credentialPath, readCredential, writeCredential } from '@honnin/runtime/credentials';
 import { tempDir } from '@honnin/runtime/testing';
-import { jlisConfig, jlisPart, PLATFORM_VERIFIER } from '../src/part.ts';
+import { jlisConfig } from '../src/config.ts';
+import { jlisPart, PLATFORM_VERIFIER } from '../src/part.ts';
 import { holder, spki } from './support.ts';
 
 function start(dataDir: string, config: Record<string, unknown> = {}, demo = true): Promise<RunningPart> {
