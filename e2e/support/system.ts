@@ -8,6 +8,8 @@ export interface TestSystem {
   /** public base URL of every started part */
   urls: Record<string, string>;
   dataDir: string;
+  /** the parts' database (a fresh one on the given server), when PostgreSQL is used */
+  databaseUrl?: string | undefined;
   system: StartedSystem;
   close(): Promise<void>;
 }
@@ -76,6 +78,7 @@ export async function startTestSystem(o: TestSystemOptions): Promise<TestSystem>
   return {
     urls: Object.fromEntries(o.parts.map((p) => [p, system.urls[p]!])),
     dataDir: tmp.dir,
+    databaseUrl,
     system,
     async close() {
       await system.close();

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import type { Storage } from '@honnin/runtime';
+import { HonninError, type Storage } from '@honnin/runtime';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { PlatformDB } from '../store/schema.ts';
 
@@ -45,7 +45,15 @@ export class SigningKeys {
   /** Applies the schedule (creates, hands over, drops keys), then returns the set in force. */
   async current(): Promise<KeySet> {
     await this.maintain();
-    return this.#load();
+    // another instance may be creating the first key right now
+    for (let i = 0; i < 50; i++) {
+      const set = await this.#load();
+      if (set) return set;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new HonninError('signing_key_missing', 'no ID-token signing key appeared in the store', {
+      status: 500,
+    });
   }
 
   async maintain(): Promise<void> {
@@ -77,6 +85,15 @@ export class SigningKeys {
     return this.#create(this.#now());
   }
 
+  async #claim(slot: string): Promise<boolean> {
+    const r = await this.#storage.db
+      .insertInto('platform_secret')
+      .values({ name: `signing-key-slot:${slot}`, value: 'claimed', created_at: this.#now() })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+  }
+
   async #create(activeFrom: number): Promise<string> {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwk = privateKey.export({ format: 'jwk' });
@@ -102,10 +119,11 @@ export class SigningKeys {
     return rows.map((r) => ({ ...r, active_from: Number(r.active_from) }));
   }
 
-  async #load(): Promise<KeySet> {
+  async #load(): Promise<KeySet | undefined> {
     const now = this.#now();
     const rows = await this.#rows();
-    const signing = rows.filter((r) => r.active_from <= now).at(-1)!;
+    const signing = rows.filter((r) => r.active_from <= now).at(-1);
+    if (!signing) return undefined;
     const ordered = [signing, ...rows.filter((r) => r !== signing).reverse()];
     return {
       keys: ordered.map((r) => JSON.parse(r.private_jwk) as JWK),
