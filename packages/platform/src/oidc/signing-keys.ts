@@ -61,14 +61,16 @@ export class SigningKeys {
     const rows = await this.#rows();
     const active = rows.filter((r) => r.active_from <= now);
     const signing = active.at(-1);
+    // several instances share the store: only the one that claims a key's slot creates it
     if (!signing) {
-      await this.#create(now);
+      if (await this.#claim('first')) await this.#create(now);
       return;
     }
     const pending = rows.some((r) => r.active_from > now);
     if (
       !pending &&
-      now - signing.active_from >= this.#schedule.rotateAfterMs - this.#schedule.publishAheadMs
+      now - signing.active_from >= this.#schedule.rotateAfterMs - this.#schedule.publishAheadMs &&
+      (await this.#claim(`after:${signing.kid}`))
     ) {
       await this.#create(Math.max(now, signing.active_from + this.#schedule.rotateAfterMs));
     }
