@@ -4,7 +4,7 @@ import { storageBackends } from '@honnin/runtime/testing';
 import jsQRModule from 'jsqr';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { browserSkip, launchBrowser, pcContext } from '../support/browser.ts';
+import { browserSkip, launchBrowser, pcContext, phoneContext } from '../support/browser.ts';
 import { type CardSession, CitizenPhone } from '../support/citizen.ts';
 import { tapSession } from '../support/honnin.ts';
 import { apply, confirmMail, enterApplication, mailTo, shot, signUp } from './pages.ts';
@@ -165,6 +165,67 @@ describe('drone registration with the My Number Card', { skip: browserSkip() }, 
     const status = (await page.locator('main').textContent()) ?? '';
     assert.match(status, /登録完了/);
     assert.ok(status.includes(number));
+    await ctx.close();
+  });
+
+  /**
+   * Phone only: the platform's page offers 「アプリを開く」; the app switch hands
+   * the launch link to the app (here the app's API on the same phone), and the
+   * app sends the browser back with its one-time code.
+   */
+  async function inApp(
+    page: Page,
+    work: (flowId: string) => Promise<{ returnPath: string; returnCode?: string }>,
+  ) {
+    // the link that would open the app: its launch URL goes to the app, the browser stays
+    const launch = new Promise<string>((resolve) => {
+      void page.route('**/interaction/*/app', async (route) => {
+        const res = await route.fetch({ maxRedirects: 0 });
+        resolve(new URL(res.headers().location!, sys.urls.platform).href);
+        await route.fulfill({ status: 200, contentType: 'text/html', body: '<p>アプリに切り替えました</p>' });
+      });
+    });
+    await page.locator('#open-app').click();
+    const url = await launch;
+    await page.unroute('**/interaction/*/app');
+    const { url: landed } = await phone.agent.follow(url);
+    const flowId = landed.pathname.split('/')[3]!;
+    await phone.unlock(flowId);
+    const view = await work(flowId);
+    await page.goto(new URL(`${view.returnPath}?code=${view.returnCode}`, sys.urls.platform).href);
+  }
+
+  test('phone only: the app on the same phone signs and authenticates; the items match', async () => {
+    const ctx = await phoneContext(browser);
+    const page = await ctx.newPage();
+    const email = 'phone-only@example.jp';
+    await signUp(page, sys.urls.dips, email, {
+      name: '黒桐　幹也',
+      reading: 'コクトウ ミキヤ',
+      address: '東京都千代田区千代田1-1',
+      birthDate: '1980-02-17',
+    });
+    await enterApplication(page, sys.urls.dips);
+    await toSignature(ctx, page, email);
+    await page.getByRole('button', { name: 'OK' }).click();
+    await shot(page, 'platform-phone');
+    await inApp(page, async (flowId) => {
+      // the return code comes with the consent, given before the password
+      const consented = await phone.consent(flowId);
+      const signed = await phone.readForSignature(flowId, kokutou);
+      assert.equal(signed.view?.stage, 'done', JSON.stringify(signed.card));
+      return consented;
+    });
+    // 東京都千代田区千代田1-1 is the card's １－１ in other widths: no ③
+    await page.waitForSelector('h1:text("利用者認証")');
+    await page.getByRole('button', { name: 'OK' }).click();
+    await inApp(page, async (flowId) => {
+      const read = await phone.readForLogin(flowId, kokutou);
+      assert.ok(read.view, JSON.stringify(read.card));
+      return phone.consent(flowId);
+    });
+    await page.waitForURL(/\/complete$/);
+    assert.match((await page.locator('main').textContent()) ?? '', /新規登録の手続きが完了しました。/);
     await ctx.close();
   });
 
