@@ -45,6 +45,7 @@ describe('national qualifications in the browser', { skip: browserSkip() }, () =
     holder = await phoneContext(browser);
     staff = await pcContext(browser);
     verifier = await phoneContext(browser);
+    for (const c of [holder, staff, verifier]) c.setDefaultTimeout(20_000);
     page = await holder.newPage();
   });
   after(async () => {
@@ -129,6 +130,9 @@ describe('national qualifications in the browser', { skip: browserSkip() }, () =
     assert.match((await s.locator('main').textContent()) ?? '', /登録証\.png/);
     await s.getByRole('button', { name: '承認する（資格者証を発行）' }).click();
     assert.match((await s.locator('#flash').textContent()) ?? '', /承認/);
+    // a staff session is no holder's
+    await s.goto(`${sys.urls.portal}/qualifications`);
+    assert.equal(new URL(s.url()).pathname, '/staff');
     await s.close();
 
     await page.goto(`${sys.urls.portal}/qualifications`);

@@ -50,6 +50,7 @@ export function hostedCheckoutGateway(opts: {
     try {
       res = await f(`${opts.baseUrl}${path}`, {
         ...init,
+        signal: AbortSignal.timeout(15_000),
         headers: { authorization: `Bearer ${opts.secretKey}`, 'content-type': 'application/json' },
       });
     } catch (e) {

@@ -1,4 +1,5 @@
 import type { Logger } from '@honnin/runtime';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PaymentGateway } from '../payment/gateway.ts';
 import type { RelyingParty } from '../relying-party/client.ts';
 import type { Web } from '../web/install.ts';
@@ -9,6 +10,8 @@ export interface Quals {
   registry: Registry;
   rp: RelyingParty;
   web: Web;
+  /** preHandler of the holders' pages: a login, and not a staff session */
+  holderOnly: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
   payments: PaymentGateway;
   logger: Logger;
   /** this service's public base URL */

@@ -13,7 +13,7 @@ import { RelyingPartyKeys } from '../relying-party/keys.ts';
 import { type RelyingPartyDB, relyingPartyMigrations } from '../relying-party/store.ts';
 import { installWeb } from '../web/install.ts';
 import type { Enroll } from './certificate/signing-keys.ts';
-import type { Quals } from './context.ts';
+import { type Quals, STAFF_ACCOUNT } from './context.ts';
 import { applicationRoutes } from './portal/applications.ts';
 import { loginRoutes } from './portal/login.ts';
 import { paymentRoutes } from './portal/payments.ts';
@@ -92,6 +92,10 @@ export async function createQualificationsService(o: QualificationsOptions): Pro
       registry,
       rp,
       web,
+      async holderOnly(req, reply) {
+        if (req.session.accountId === STAFF_ACCOUNT) return reply.redirect('/staff', 303);
+        return web.requireLogin(req, reply);
+      },
       payments: o.payments,
       logger,
       publicUrl: o.publicUrl,

@@ -19,6 +19,7 @@ export function enrollWithOfficialCa(caUrl: string, token: string, fetchFn: type
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ csr: Buffer.from(csrDer).toString('base64') }),
+        signal: AbortSignal.timeout(15_000),
       });
     } catch (e) {
       throw new HonninError(

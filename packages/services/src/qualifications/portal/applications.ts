@@ -110,7 +110,7 @@ export async function applicationRoutes(app: FastifyInstance, d: Quals): Promise
       };
     },
   });
-  const auth = { preHandler: d.web.requireLogin };
+  const auth = { preHandler: d.holderOnly };
   const apps = d.registry.applications;
   const holder = (req: FastifyRequest) => req.session.accountId!;
   const load = (req: IdReq) => apps.get(holder(req), req.params.id);

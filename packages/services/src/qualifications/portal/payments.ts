@@ -42,7 +42,7 @@ const NOT_PAID: Text = {
  * here, where the provider is asked how the payment ended.
  */
 export function paymentRoutes(app: FastifyInstance, d: Quals): void {
-  const auth = { preHandler: d.web.requireLogin };
+  const auth = { preHandler: d.holderOnly };
   const apps = d.registry.applications;
   const holder = (req: FastifyRequest) => req.session.accountId!;
 

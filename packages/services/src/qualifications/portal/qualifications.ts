@@ -18,7 +18,7 @@ type CiReq = FastifyRequest<{ Params: { ci: string } }>;
  * certificate (page, QR and PDF), and the start of a change (書換交付).
  */
 export function qualificationRoutes(app: FastifyInstance, d: Quals): void {
-  const auth = { preHandler: d.web.requireLogin };
+  const auth = { preHandler: d.holderOnly };
   const apps = d.registry.applications;
   const holder = (req: FastifyRequest) => req.session.accountId!;
 

@@ -16,7 +16,7 @@ const config = z.object({
 /** Fetches the CA's root once: the trust anchor for every signing certificate. */
 export async function fetchRoot(caUrl: string, fetchFn: typeof fetch = fetch): Promise<Uint8Array> {
   try {
-    const res = await fetchFn(`${caUrl}/ca.crt`);
+    const res = await fetchFn(`${caUrl}/ca.crt`, { signal: AbortSignal.timeout(10_000) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     return new Uint8Array(await res.arrayBuffer());
   } catch (e) {

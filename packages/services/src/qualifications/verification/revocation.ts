@@ -41,7 +41,7 @@ export class CrlChecker {
   async #load(url: string, now: number): Promise<{ revoked: Set<string>; until: number }> {
     let der: Uint8Array;
     try {
-      const res = await this.#fetch(url);
+      const res = await this.#fetch(url, { signal: AbortSignal.timeout(10_000) });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       der = new Uint8Array(await res.arrayBuffer());
     } catch (e) {

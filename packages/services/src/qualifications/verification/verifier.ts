@@ -55,7 +55,7 @@ export function httpRegistryClient(baseUrl: string, fetchFn: typeof fetch = fetc
   const certs = new Map<string, Uint8Array>();
   const get = async (path: string) => {
     try {
-      return await fetchFn(`${baseUrl}${path}`);
+      return await fetchFn(`${baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
     } catch (e) {
       throw new HonninError('registry_unavailable', `registry unreachable: ${(e as Error).message}`, {
         status: 502,
