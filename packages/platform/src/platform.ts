@@ -11,11 +11,12 @@ import {
   silentLogger,
 } from '@honnin/runtime';
 import type { FastifyInstance } from 'fastify';
+import { Counter } from 'prom-client';
 import { CitizenApp } from './citizen/routes.ts';
 import { adminRoutes } from './clients/admin-api.ts';
 import { ClientRegistry } from './clients/registry.ts';
 import { EventLog } from './events/event-log.ts';
-import { FlowStore } from './flows/flow.ts';
+import { type Flow, FlowStore } from './flows/flow.ts';
 import { DEFAULT_QR_POLICY, QrCodes, type QrPolicy } from './flows/qr.ts';
 import { interactionRoutes } from './interaction/routes.ts';
 import { kyselyAdapter, sweepExpired } from './oidc/adapter.ts';
@@ -60,6 +61,23 @@ export interface PlatformOptions {
   accessTokenSeconds?: number | undefined;
   /** how often keys are checked and expired rows swept (default 60 s) */
   maintenanceMs?: number | undefined;
+}
+
+/** honnin_platform_flows_total{kind, outcome}: how flows end ('success' or the outcome code). */
+function flowMetrics(metrics: Metrics | undefined) {
+  if (!metrics) return undefined;
+  const existing = metrics.registry.getSingleMetric('honnin_platform_flows_total') as
+    | Counter<'kind' | 'outcome'>
+    | undefined;
+  const flows =
+    existing ??
+    new Counter({
+      name: 'honnin_platform_flows_total',
+      help: 'authorization and signing flows, by how they ended',
+      labelNames: ['kind', 'outcome'],
+      registers: [metrics.registry],
+    });
+  return (flow: Flow, outcome: string) => flows.inc({ kind: flow.kind, outcome });
 }
 
 export interface Platform {
@@ -132,6 +150,7 @@ export async function createPlatform(o: PlatformOptions): Promise<Platform> {
       sealKey,
       releaseMs: { accessToken: accessTokenSeconds * 1000 + 60_000, refresh: 14 * 86_400_000 },
       now,
+      onFinished: flowMetrics(o.metrics),
     };
     const verifier = new CardVerifier(storage, o.verification, { fees, events, logger, now });
     const streams = new EventStreams(app);

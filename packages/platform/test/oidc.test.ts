@@ -128,6 +128,8 @@ for (const backend of storageBackends()) {
         ['started', 'failed'],
       );
       assert.equal(events.at(-1)!.detail.error_code, 'auth_pin_locked');
+      const metrics = await (await fetch(`${t.url}/metrics`)).text();
+      assert.match(metrics, /honnin_platform_flows_total\{kind="login",outcome="auth_pin_locked"\} 1/);
       const foreign = await other.api('GET', `/api/transactions/${r.txn}/events`, await other.appToken());
       assert.equal(foreign.status, 404, "another service cannot read this transaction's events");
     });

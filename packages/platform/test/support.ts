@@ -1,5 +1,5 @@
 import { createPlatform, type Platform, type PlatformOptions } from '@honnin/platform';
-import { listen } from '@honnin/runtime';
+import { createMetrics, listen } from '@honnin/runtime';
 import { isolatedStorage, type StorageBackend } from '@honnin/runtime/testing';
 import { freePort } from '../../../e2e/support/ports.ts';
 
@@ -25,6 +25,7 @@ export async function startTestPlatform(
     publicUrl: url,
     storage: options,
     adminToken: 'test-admin-token-0123456789',
+    metrics: createMetrics({ defaultMetrics: false }),
     verification: {
       jlisUrl: 'http://127.0.0.1:9',
       jlisApiKey: 'unused-in-test-mode',

@@ -18,6 +18,8 @@ export interface FinishDeps {
   /** how long released claims stay fetchable (the access token's life, or the grant's with refresh tokens) */
   releaseMs: { accessToken: number; refresh: number };
   now: () => number;
+  /** told how every flow ended ('success' or the outcome code), for the metrics */
+  onFinished?: ((flow: Flow, outcome: string) => void) | undefined;
 }
 
 type Params = Record<string, unknown>;
@@ -37,6 +39,7 @@ export async function interactionResultFor(
     const code = flow.outcome?.code ?? 'user_cancelled';
     if (flow.signTransactionId) await d.signTransactions.fail(flow.signTransactionId, code);
     await d.events.record(transactionId(flow), flow.clientId, 'failed', { error_code: code });
+    d.onFinished?.(flow, code);
     return {
       error: OUTCOMES[code].error,
       error_description: describeOutcome(code, transactionId(flow), flow.outcome?.detail),
@@ -87,6 +90,7 @@ export async function interactionResultFor(
       },
     });
   }
+  d.onFinished?.(flow, 'success');
   await d.events.record(transactionId(flow), flow.clientId, 'completed', {
     items: [...allowed],
     ...(flow.signTransactionId ? { sign_transaction_id: flow.signTransactionId } : {}),
