@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { isolatedStorage, storageBackends } from '@honnin/runtime/testing';
 import { Encoder, Tag } from 'cbor-x';
 import { coseVerify } from 'cose-kit';
+import fc from 'fast-check';
 import {
   decodePayload,
   openRecord,
@@ -112,6 +113,33 @@ for (const backend of storageBackends()) {
         assert.equal(r.valid, false, input);
         assert.equal(r.valid ? '' : r.reason, reason, `input ${input.slice(0, 40)}`);
       }
+    });
+
+    test("any text, and any change to a record's bytes, is 無効です with a reason (property)", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.string({ maxLength: 300 }), async (text) => {
+          const r = await stack.verifier.verify(text);
+          return !r.valid && typeof r.reason === 'string';
+        }),
+        { numRuns: 150 },
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat({ max: cert.record.length - 1 }),
+          fc.integer({ min: 1, max: 255 }),
+          fc.nat({ max: cert.record.length - 1 }),
+          async (at, xor, cut) => {
+            const changed = new Uint8Array(cert.record);
+            changed[at]! ^= xor;
+            for (const bytes of [changed, cert.record.subarray(0, cut)]) {
+              const r = await stack.verifier.verifyBytes(bytes);
+              if (r.valid) return false;
+            }
+            return true;
+          },
+        ),
+        { numRuns: 150 },
+      );
     });
 
     test('a record signed with a real key for a certificate the registry never issued is unknown', async () => {
