@@ -12,6 +12,8 @@ import {
   signRecord,
 } from '../../src/qualifications/certificate/record.ts';
 import type { IssuedCertificate } from '../../src/qualifications/registry/certificates.ts';
+import { CrlChecker } from '../../src/qualifications/verification/revocation.ts';
+import { CertificateVerifier, httpRegistryClient } from '../../src/qualifications/verification/verifier.ts';
 import { type CertificateStack, startCertificateStack } from './stack.ts';
 
 const cbor = new Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false });
@@ -140,6 +142,16 @@ for (const backend of storageBackends()) {
         ),
         { numRuns: 150 },
       );
+    });
+
+    test('a registry that cannot be reached is said so, not taken as valid', async () => {
+      const offline = new CertificateVerifier({
+        registry: httpRegistryClient('http://127.0.0.1:9'),
+        crl: new CrlChecker({ rootDer: stack.rootDer, maxAgeMs: 0 }),
+        rootDer: stack.rootDer,
+      });
+      const r = await offline.verify(cert.url);
+      assert.equal(r.valid ? '' : r.reason, 'registry_unavailable');
     });
 
     test('a record signed with a real key for a certificate the registry never issued is unknown', async () => {
