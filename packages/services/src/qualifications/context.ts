@@ -1,4 +1,3 @@
-import type { Logger } from '@honnin/runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PaymentGateway } from '../payment/gateway.ts';
 import type { RelyingParty } from '../relying-party/client.ts';
@@ -13,7 +12,6 @@ export interface Quals {
   /** preHandler of the holders' pages: a login, and not a staff session */
   holderOnly: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
   payments: PaymentGateway;
-  logger: Logger;
   /** this service's public base URL */
   publicUrl: string;
   /** the staff pages' password */

@@ -97,7 +97,6 @@ export async function createQualificationsService(o: QualificationsOptions): Pro
         return web.requireLogin(req, reply);
       },
       payments: o.payments,
-      logger,
       publicUrl: o.publicUrl,
       staffPassword: o.staffPassword,
       sandbox: !!o.sandbox,
