@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { extensions, sha256WithRSA } from '../ca/x509.ts';
-import { concat, derHeader, derInteger, derTime, MAX_ENTRY_BYTES, tlv, writeEntry } from './der.ts';
+import { concat, derHeader, derInteger, derTime, tlv } from '../der.ts';
+import { MAX_ENTRY_BYTES, writeEntry } from './entry.ts';
 
 export interface CrlEntry {
   /** hex serial */

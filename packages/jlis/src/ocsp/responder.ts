@@ -4,8 +4,10 @@ import type { Storage } from '@honnin/runtime';
 import * as ocsp from '@peculiar/asn1-ocsp';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as ax from '@peculiar/asn1-x509';
+import * as asn1js from 'asn1js';
 import type { CaGeneration, CertificateAuthorities } from '../ca/authority.ts';
 import { sha256WithRSA } from '../ca/x509.ts';
+import { tlv } from '../der.ts';
 import type { JlisDB } from '../store/schema.ts';
 import type { FeeMeter, Metered } from '../verifiers/fees.ts';
 import type { ResponderCertificates } from './responder-certificates.ts';
@@ -34,11 +36,17 @@ export interface OcspAnswer {
 
 /** An OCSPResponse without responseBytes: the error statuses. */
 export function ocspError(status: 'malformedRequest' | 'internalError' | 'unauthorized'): OcspAnswer {
-  const der = new Uint8Array(
-    AsnConvert.serialize(new ocsp.OCSPResponse({ responseStatus: ocsp.OCSPResponseStatus[status] })),
-  );
-  return { der, responseStatus: status, statuses: [] };
+  return {
+    der: Uint8Array.of(0x30, 0x03, 0x0a, 0x01, ocsp.OCSPResponseStatus[status]),
+    responseStatus: status,
+    statuses: [],
+  };
 }
+
+const SHA256_WITH_RSA = new Uint8Array(AsnConvert.serialize(sha256WithRSA()));
+const ID_PKIX_OCSP_BASIC = new Uint8Array(
+  new asn1js.ObjectIdentifier({ value: ocsp.id_pkix_ocsp_basic }).toBER(),
+);
 
 /** Whole seconds: GeneralizedTime in OCSP carries no fractions (RFC 5280 §4.1.2.5.2). */
 const seconds = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);
@@ -136,21 +144,23 @@ export class OcspResponder {
       ...(nonce ? { responseExtensions: [nonce] } : {}),
     });
     const tbs = new Uint8Array(AsnConvert.serialize(data));
-    const basic = new ocsp.BasicOCSPResponse({
-      tbsResponseData: data,
-      signatureAlgorithm: sha256WithRSA(),
-      signature: new Uint8Array(sign('sha256', tbs, responder.key)).buffer as ArrayBuffer,
-      certs: [AsnConvert.parse(responder.certDer, ax.Certificate)],
-    });
-    const response = new ocsp.OCSPResponse({
-      responseStatus: ocsp.OCSPResponseStatus.successful,
-      responseBytes: new ocsp.ResponseBytes({
-        responseType: ocsp.id_pkix_ocsp_basic,
-        response: new OctetString(AsnConvert.serialize(basic)),
-      }),
-    });
+    const signature = new Uint8Array(sign('sha256', tbs, responder.key));
+    // the outer layers are assembled around the responder certificate's DER: parsing and
+    // re-encoding it with the object model would cost more than the RSA signature
+    const basic = tlv(
+      0x30,
+      tbs,
+      SHA256_WITH_RSA,
+      tlv(0x03, Uint8Array.of(0), signature),
+      tlv(0xa0, tlv(0x30, responder.certDer)),
+    );
+    const der = tlv(
+      0x30,
+      Uint8Array.of(0x0a, 0x01, 0x00),
+      tlv(0xa0, tlv(0x30, ID_PKIX_OCSP_BASIC, tlv(0x04, basic))),
+    );
     await this.#meter.record(verifierId, metered);
-    return { der: new Uint8Array(AsnConvert.serialize(response)), responseStatus: 'successful', statuses };
+    return { der, responseStatus: 'successful', statuses };
   }
 
   /** The CA generation a CertID names (name and key hash), if it is one of ours. */
