@@ -32,9 +32,10 @@ describe('citizen flows in Chromium', { skip: browserSkip() }, () => {
   let phone: Page;
 
   before(async () => {
+    // the card host speaks the local bridge's protocol: it stands in for a PC's card reader
     system = await startTestSystem({
       parts: ['jlis', 'cards', 'platform'],
-      config: { platform: { qrSeconds: 20 } },
+      config: (urls) => ({ platform: { qrSeconds: 20, readerBridgeUrl: urls.cards } }),
     });
     rp = await DemoRelyingParty.start(system.urls.platform!, 'RP00000601');
     await registerRelyingParty(system, rp);
@@ -265,6 +266,26 @@ describe('citizen flows in Chromium', { skip: browserSkip() }, () => {
     await next(phone, '許可しない').click();
     await phone.locator('#outcome').waitFor();
     assert.equal((await result(pc, pending)).errorCode, 'consent_refused');
+  });
+
+  test('a PC with a card reader: the app steps run on the PC, reading through the bridge', async () => {
+    const pc = await pcs.newPage();
+    const { url, result: pending } = await rp.authorize({ scope: 'openid gender' });
+    await pc.goto(url.href);
+    await pc.getByRole('link', { name: 'ICカードリーダーで読み取る' }).click();
+    await next(pc, 'はじめる').click();
+    await pin(pc, '1234');
+    await pin(pc, '1234');
+    await pc.getByRole('heading', { name: 'マイナンバーカードの読み取り' }).waitFor();
+    assert.match(await pc.locator('legend').innerText(), /カードリーダー/);
+    await snap(pc, 'pc-07-reader');
+    await tap(pc, 'デモ1');
+    await next(pc, '許可').click();
+    await pc.getByRole('link', { name: '利用中のサービスへ戻る' }).click();
+    await pc.locator('#result').waitFor();
+    const r = await pending;
+    assert.ok(r.ok, `${r.errorCode} ${r.errorDescription}`);
+    assert.equal(r.userinfo!.gender, 'male');
   });
 
   test('phone only: the service opens the app, which returns with a one-time code', async () => {

@@ -22,8 +22,10 @@ export interface TestSystemOptions {
   redisUrl?: string | undefined;
   /** issue the demo cards and register the demo clients (default true) */
   demo?: boolean;
-  /** extra configuration, per part section */
-  config?: Record<string, Record<string, unknown>>;
+  /** extra configuration, per part section (a function gets the parts' URLs, known before they start) */
+  config?:
+    | Record<string, Record<string, unknown>>
+    | ((urls: Record<string, string>) => Record<string, Record<string, unknown>>);
 }
 
 /**
@@ -53,7 +55,10 @@ export async function startTestSystem(o: TestSystemOptions): Promise<TestSystem>
     };
   }
   const sections: Record<string, Record<string, unknown>> = {};
-  for (const part of o.parts) sections[part] = { port: await freePort(), ...o.config?.[part] };
+  for (const part of o.parts) sections[part] = { port: await freePort() };
+  const urls = Object.fromEntries(o.parts.map((p) => [p, `http://localhost:${sections[p]!.port}`]));
+  const extra = typeof o.config === 'function' ? o.config(urls) : (o.config ?? {});
+  for (const part of o.parts) Object.assign(sections[part]!, extra[part]);
   if (o.parts.includes('mailbox')) sections.mailbox!.smtpPort = await freePort();
   const config = loadHonninConfig({
     file: null,

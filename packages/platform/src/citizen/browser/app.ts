@@ -297,13 +297,7 @@ function readStep(req: {
       undefined,
       'read-start',
     );
-    show(
-      t.readTitle,
-      h('p', {}, d.reader ? t.readBodyReader : t.readBody),
-      d.reader ? undefined : picker,
-      bar,
-      actions(start),
-    );
+    show(t.readTitle, h('p', {}, d.reader ? t.readBodyReader : t.readBody), picker, bar, actions(start));
   });
 }
 
