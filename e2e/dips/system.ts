@@ -1,7 +1,10 @@
+import { WebSocketTransport } from '@honnin/card/client';
+import { createBridge } from '@honnin/card/transports/bridge';
+import { cardTapUrl } from '@honnin/platform/citizen/browser/tap';
 import { listen } from '@honnin/runtime';
 import { isolatedStorage, type StorageBackend } from '@honnin/runtime/testing';
 import { createDipsService, type DipsService } from '../../packages/services/src/dips/service.ts';
-import { credential } from '../support/honnin.ts';
+import { credential, demoCard } from '../support/honnin.ts';
 import { freePort } from '../support/ports.ts';
 import { startTestSystem, type TestSystem } from '../support/system.ts';
 
@@ -10,7 +13,8 @@ export const STAFF_PASSWORD = 'dips-staff-e2e';
 /**
  * The whole story of the drone registration: the built-in mailbox, J-LIS, the
  * card host and the identity platform as `honnin start` runs them (the demo
- * client RP00000001 registered for this DIPS), and DIPS itself in this process
+ * client RP00000001 registered for this DIPS), the local bridge of a PC with a
+ * card reader (the reader holds a demo card), and DIPS itself in this process
  * so the tests can move its clock (the 5-minute window, the 60-minute rule).
  */
 export interface DipsSystem {
@@ -19,6 +23,8 @@ export interface DipsSystem {
   urls: { dips: string; platform: string; cards: string; jlis: string; mailbox: string };
   /** DIPS's clock: real time plus what the test added */
   advance(ms: number): void;
+  /** puts the demo card (label prefix, e.g. 'デモ1') in the PC's card reader */
+  insertIntoReader(card: string): Promise<void>;
   /** a life event at J-LIS for the card of the demo holder living in `municipalityCode` */
   lifeEvent(municipalityCode: string, event: { type: string }): Promise<void>;
   close(): Promise<void>;
@@ -26,9 +32,11 @@ export interface DipsSystem {
 
 export async function startDipsSystem(backend: StorageBackend): Promise<DipsSystem> {
   const dipsPort = await freePort();
+  const bridgePort = await freePort();
   const system = await startTestSystem({
     parts: ['mailbox', 'jlis', 'cards', 'platform'],
     databaseUrl: backend.databaseUrl,
+    config: { platform: { readerBridgeUrl: `http://127.0.0.1:${bridgePort}` } },
   });
   let offset = 0;
   const urls = {
@@ -39,6 +47,14 @@ export async function startDipsSystem(backend: StorageBackend): Promise<DipsSyst
     mailbox: system.urls.mailbox!,
   };
   const smtpUrl = system.system.parts.find((p) => p.name === 'mailbox')!.urls.smtp!;
+  // the PC's card reader: the local bridge, its one reader holding a demo card of the card host
+  let inReader = '';
+  const bridge = await createBridge({
+    allowedOrigins: [urls.platform],
+    readers: async () => [{ name: 'Virtual PC/SC Reader 0', present: inReader !== '' }],
+    open: () => WebSocketTransport.connect(cardTapUrl(urls.cards, inReader)),
+  });
+  await listen(bridge, bridgePort, '127.0.0.1');
   const store = isolatedStorage(backend, 'dips');
   let dips: DipsService | undefined;
   try {
@@ -74,6 +90,7 @@ export async function startDipsSystem(backend: StorageBackend): Promise<DipsSyst
     if (!registered.ok) throw new Error(`registering DIPS: ${registered.status} ${await registered.text()}`);
   } catch (e) {
     await dips?.close();
+    await bridge.close();
     await system.close();
     await store.cleanup();
     throw e;
@@ -92,10 +109,13 @@ export async function startDipsSystem(backend: StorageBackend): Promise<DipsSyst
   };
   return {
     system,
-    dips,
+    dips: dips!,
     urls,
     advance: (ms) => {
       offset += ms;
+    },
+    async insertIntoReader(card) {
+      inReader = (await demoCard(system, card)).id;
     },
     async lifeEvent(municipalityCode, event) {
       const { cards } = (await jlisAdmin('/admin/cards')) as {
@@ -111,7 +131,8 @@ export async function startDipsSystem(backend: StorageBackend): Promise<DipsSyst
       await jlisAdmin(`/admin/cards/${card.cardId}/events`, event);
     },
     async close() {
-      await dips.close();
+      await dips!.close();
+      await bridge.close();
       await system.close();
       await store.cleanup();
     },
