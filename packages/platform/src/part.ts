@@ -23,6 +23,8 @@ export const platformConfig = z.object({
   keyRotationDays: z.coerce.number().int().min(1).max(365).default(30),
   /** the local bridge to a PC's card readers (`honnin cards bridge`) */
   readerBridgeUrl: z.string().url().default('http://127.0.0.1:7013'),
+  /** hours between runs of old → new certificate linking (新旧紐付け) at J-LIS */
+  relinkHours: z.coerce.number().min(0.01).max(24 * 30).default(24),
   /** access-token lifetime */
   accessTokenSeconds: z.coerce.number().int().min(60).max(86_400).default(600),
 });
@@ -73,6 +75,7 @@ export const platformPart = definePart({
       bindingAttempts: ctx.config.bindingAttempts,
       qrPolicy: { ...DEFAULT_QR_POLICY, lifetimeMs: ctx.config.qrSeconds * 1000 },
       accessTokenSeconds: ctx.config.accessTokenSeconds,
+      relinkMs: ctx.config.relinkHours * 3_600_000,
       keySchedule: {
         rotateAfterMs: ctx.config.keyRotationDays * 86_400_000,
         publishAheadMs: 86_400_000,

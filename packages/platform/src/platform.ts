@@ -61,6 +61,8 @@ export interface PlatformOptions {
   accessTokenSeconds?: number | undefined;
   /** how often keys are checked and expired rows swept (default 60 s) */
   maintenanceMs?: number | undefined;
+  /** how often known citizens' certificates are followed to their successors at J-LIS (default daily) */
+  relinkMs?: number | undefined;
 }
 
 /** honnin_platform_flows_total{kind, outcome}: how flows end ('success' or the outcome code). */
@@ -214,6 +216,15 @@ export async function createPlatform(o: PlatformOptions): Promise<Platform> {
       );
     }, o.maintenanceMs ?? 60_000);
     maintenance.unref();
+    // 新旧紐付け once per period across all instances (each check is a charged J-LIS query)
+    const relinkMs = o.relinkMs ?? 86_400_000;
+    const relink = setInterval(() => {
+      void state
+        .setIfAbsent('relink-running', '1', Math.max(1000, relinkMs - 60_000))
+        .then((mine) => (mine ? verifier.linkSuccessors() : undefined))
+        .catch((err) => logger.warn({ err }, 'successor linking failed'));
+    }, relinkMs);
+    relink.unref();
 
     return {
       app,
@@ -226,6 +237,7 @@ export async function createPlatform(o: PlatformOptions): Promise<Platform> {
       fees,
       async close() {
         clearInterval(maintenance);
+        clearInterval(relink);
         await app.close();
         await state.close();
         await storage.close();
