@@ -25,6 +25,8 @@ export interface DipsSystem {
   advance(ms: number): void;
   /** puts the demo card (label prefix, e.g. 'デモ1') in the PC's card reader */
   insertIntoReader(card: string): Promise<void>;
+  /** the platform's sandbox for DIPS: its test-response screen instead of a card */
+  testMode(on: boolean): Promise<void>;
   /** a life event at J-LIS for the card of the demo holder living in `municipalityCode` */
   lifeEvent(municipalityCode: string, event: { type: string }): Promise<void>;
   close(): Promise<void>;
@@ -55,6 +57,27 @@ export async function startDipsSystem(backend: StorageBackend): Promise<DipsSyst
     open: () => WebSocketTransport.connect(cardTapUrl(urls.cards, inReader)),
   });
   await listen(bridge, bridgePort, '127.0.0.1');
+  // the demo client, at this DIPS's address, as a service provider (the verification result, no certificate)
+  const register = async (o: { testMode: boolean }) => {
+    const res = await fetch(`${urls.platform}/admin/clients/RP00000001`, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${credential(system, 'platform-admin-token')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        clientId: 'RP00000001',
+        name: 'ドローン登録システム（DIPS）',
+        nameEn: 'Drone registration system (DIPS)',
+        redirectUris: [`${urls.dips}/auth/callback`],
+        jwksUri: `${urls.dips}/.well-known/jwks.json`,
+        scopes: ['openid', 'name', 'address', 'birthdate', 'gender', 'sign'],
+        certifiedVerifier: false,
+        testMode: o.testMode,
+      }),
+    });
+    if (!res.ok) throw new Error(`registering DIPS: ${res.status} ${await res.text()}`);
+  };
   const store = isolatedStorage(backend, 'dips');
   let dips: DipsService | undefined;
   try {
@@ -70,24 +93,7 @@ export async function startDipsSystem(backend: StorageBackend): Promise<DipsSyst
       outboxIntervalMs: 500,
     });
     await listen(dips.app, dipsPort, '127.0.0.1');
-    // the demo client, at this DIPS's address, as a service provider (the verification result, no certificate)
-    const registered = await fetch(`${urls.platform}/admin/clients/RP00000001`, {
-      method: 'PUT',
-      headers: {
-        authorization: `Bearer ${credential(system, 'platform-admin-token')}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        clientId: 'RP00000001',
-        name: 'ドローン登録システム（DIPS）',
-        nameEn: 'Drone registration system (DIPS)',
-        redirectUris: [`${urls.dips}/auth/callback`],
-        jwksUri: `${urls.dips}/.well-known/jwks.json`,
-        scopes: ['openid', 'name', 'address', 'birthdate', 'gender', 'sign'],
-        certifiedVerifier: false,
-      }),
-    });
-    if (!registered.ok) throw new Error(`registering DIPS: ${registered.status} ${await registered.text()}`);
+    await register({ testMode: false });
   } catch (e) {
     await dips?.close();
     await bridge.close();
@@ -114,6 +120,7 @@ export async function startDipsSystem(backend: StorageBackend): Promise<DipsSyst
     advance: (ms) => {
       offset += ms;
     },
+    testMode: (on) => register({ testMode: on }),
     async insertIntoReader(card) {
       inReader = (await demoCard(system, card)).id;
     },

@@ -259,4 +259,28 @@ describe('drone registration with the My Number Card', { skip: browserSkip() }, 
     await ctx.close();
     await phoneCtx.close();
   });
+
+  test('an expired certificate (the platform sandbox answering certificate_expired) is explained', async () => {
+    await sys.testMode(true);
+    try {
+      const ctx = await pcContext(browser);
+      const pc = await ctx.newPage();
+      const email = 'expired@example.jp';
+      await signUp(pc, sys.urls.dips, email);
+      await enterApplication(pc, sys.urls.dips);
+      await toSignature(ctx, pc, email);
+      await pc.getByRole('button', { name: 'OK' }).click();
+      await pc.locator('form[action$="/test-response"]').waitFor();
+      await pc.check('input[name=outcome][value=certificate_expired]');
+      await pc.locator('form[action$="/test-response"] button[type=submit]').click();
+      await pc.getByRole('heading', { name: '電子署名の付与' }).waitFor();
+      assert.match(
+        await pc.locator('#flash').innerText(),
+        /電子証明書の有効期限が切れているため.*更新手続き/,
+      );
+      await ctx.close();
+    } finally {
+      await sys.testMode(false);
+    }
+  });
 });
