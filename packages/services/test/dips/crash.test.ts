@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { type Kysely, type Mailbox, openMigratedStorage, type Storage, startMailbox } from '@honnin/runtime';
 import { isolatedStorage, storageBackends, tempDir } from '@honnin/runtime/testing';
@@ -9,9 +7,8 @@ import { freePort } from '../../../../e2e/support/ports.ts';
 import { dipsMigrations } from '../../src/dips/store/migrations.ts';
 import type { DipsDB } from '../../src/dips/store/schema.ts';
 import { FormClient, hidden } from '../web/client.ts';
+import { DipsProcess } from './child.ts';
 import { AIRCRAFT, mailLink, OWNER } from './support.ts';
-
-const CHILD = new URL('./crash-child.ts', import.meta.url).pathname;
 
 /**
  * Crash safety: the service runs as a child process and is killed with SIGKILL
@@ -28,7 +25,7 @@ for (const backend of storageBackends()) {
     let mailDir: { dir: string; cleanup(): void };
     let mailbox: Mailbox;
     let port: number;
-    let child: ChildProcess | undefined;
+    const child = new DipsProcess();
 
     before(async () => {
       const iso = isolatedStorage(backend, 'dipscrash');
@@ -48,28 +45,8 @@ for (const backend of storageBackends()) {
       mailDir.cleanup();
     });
 
-    async function start(smtpUrl = mailbox.smtpUrl): Promise<string> {
-      const c = spawn(process.execPath, [CHILD, JSON.stringify({ storage: storageOptions, port, smtpUrl })], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      child = c;
-      let out = '';
-      c.stdout!.setEncoding('utf8');
-      for await (const chunk of c.stdout!) {
-        out += chunk;
-        const m = /ready (\S+)/.exec(out);
-        if (m) return m[1]!;
-      }
-      throw new Error('the service did not start');
-    }
-
-    async function kill(): Promise<void> {
-      const c = child;
-      child = undefined;
-      if (!c || c.exitCode !== null || c.signalCode !== null) return;
-      c.kill('SIGKILL');
-      await once(c, 'exit');
-    }
+    const start = (smtpUrl = mailbox.smtpUrl) => child.start({ storage: storageOptions, port, smtpUrl });
+    const kill = () => child.kill();
 
     /**
      * Sends a form, kills the service `afterMs` into the request (answered or not),
