@@ -50,6 +50,13 @@ export async function startTestSystem(o: TestSystemOptions): Promise<TestSystem>
     dropDatabase = async () => {
       const c = new pg.Client({ connectionString: o.databaseUrl });
       await c.connect();
+      // parts' pools let go of their connections shortly after closing; forcing earlier
+      // would make a pool's idle client fail in the middle of the next test
+      for (let i = 0; i < 50; i++) {
+        const left = await c.query('SELECT 1 FROM pg_stat_activity WHERE datname = $1', [name]);
+        if (left.rows.length === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
     };
