@@ -64,6 +64,11 @@ export function endOfJapanDay(utcMidnight: Date): Date {
   return new Date(utcMidnight.getTime() + 15 * 3600_000 - 1000);
 }
 
+/** The card itself runs to the 10th birthday after issue for adults, the 5th for minors (under 18). */
+export function cardExpiry(birthDate: string, now: Date): Date {
+  return endOfJapanDay(nthBirthdayAfter(birthDate, now, ageOn(birthDate, now) >= 18 ? 10 : 5));
+}
+
 /** JPKI-style opaque subject identifier (no personal data). */
 function opaqueId(): string {
   const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -103,9 +108,7 @@ export class Issuer {
       throw new HonninError('jlis_holder_invalid', 'birthDate lies in the future');
     }
     const age = ageOn(req.holder.birthDate, now);
-    // the card itself: 10th birthday after issue for adults, 5th for minors (under 18)
-    const cardExpiresAt =
-      req.cardExpiresAt ?? endOfJapanDay(nthBirthdayAfter(req.holder.birthDate, now, age >= 18 ? 10 : 5));
+    const cardExpiresAt = req.cardExpiresAt ?? cardExpiry(req.holder.birthDate, now);
     const holderId = randomUUID();
     const cardId = randomUUID();
     const token = req.token ?? 'card';

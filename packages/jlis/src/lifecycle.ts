@@ -1,14 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import { ageOn, type CertPurpose, type SexCode, validateBasicInfo } from '@honnin/jpki/profile';
 import { HonninError, type Selectable, type Storage, type Transaction } from '@honnin/runtime';
 import {
+  type CardToken,
+  cardExpiry,
   checkCardPublicKey,
   type HolderInput,
+  type IssuedCard,
   type IssuedCertificate,
   type Issuer,
   SIGNATURE_MIN_AGE,
 } from './issuance.ts';
 import { municipality } from './municipalities.ts';
-import { EVENT_REVOCATIONS, type LifeEventType, type RevocationReason } from './revocation/reasons.ts';
+import {
+  EVENT_REVOCATIONS,
+  type LifeEventType,
+  REISSUE_REVOCATION,
+  type RevocationReason,
+} from './revocation/reasons.ts';
 import type { RevokedCertificate, Revoker } from './revocation/revoker.ts';
 import type { HolderStatus, JlisDB } from './store/schema.ts';
 
@@ -172,6 +181,70 @@ export class Lifecycle {
     return result;
   }
 
+  /**
+   * A new card for a holder J-LIS already knows (再交付, e.g. after a loss): the
+   * earlier cards are revoked, their valid certificates superseded, and the new
+   * card's certificates link to the holder's newest of each purpose — so
+   * 新旧紐付け follows a person across cards.
+   */
+  async reissueCard(req: {
+    holderId: string;
+    token?: CardToken | undefined;
+    authPublicKey: Uint8Array;
+    signaturePublicKey?: Uint8Array | undefined;
+  }): Promise<IssuedCard & { revoked: RevokedCertificate[] }> {
+    checkCardPublicKey(req.authPublicKey, 'auth');
+    if (req.signaturePublicKey) checkCardPublicKey(req.signaturePublicKey, 'signature');
+    const now = this.#now();
+    const result = await this.#storage.db.transaction().execute(async (trx) => {
+      // a no-op update holds the holder's row: two re-issues do not interleave
+      await trx
+        .updateTable('holder')
+        .set((eb) => ({ status: eb.ref('status') }))
+        .where('id', '=', req.holderId)
+        .execute();
+      const holder = await trx
+        .selectFrom('holder')
+        .selectAll()
+        .where('id', '=', req.holderId)
+        .executeTakeFirst();
+      if (!holder) throw new HonninError('jlis_holder_unknown', `no holder ${req.holderId}`, { status: 404 });
+      if (holder.status !== 'resident') {
+        throw new HonninError('jlis_holder_not_resident', `the holder is ${holder.status}`, { status: 409 });
+      }
+      const cardId = randomUUID();
+      const token = req.token ?? 'card';
+      const expiresAt = cardExpiry(holder.birth_date, now);
+      const card: CardRow = {
+        id: cardId,
+        holder_id: holder.id,
+        token,
+        issued_at: now.getTime(),
+        expires_at: expiresAt.getTime(),
+        status: 'active',
+      };
+      const ctx: EventContext = { trx, card, holder, now, revoked: [] };
+      const live = await trx
+        .selectFrom('certificate')
+        .selectAll()
+        .where('holder_id', '=', holder.id)
+        .where('revoked_at', 'is', null)
+        .where('not_after', '>', now.getTime())
+        .execute();
+      await this.#revokeLive(ctx, live, 'reissue', REISSUE_REVOCATION.reason);
+      await trx.updateTable('card').set({ status: 'revoked' }).where('holder_id', '=', holder.id).execute();
+      await trx.insertInto('card').values(card).execute();
+      const auth = await this.#certifyAfter(ctx, 'auth', req.authPublicKey, holderInput(holder));
+      const signature =
+        req.signaturePublicKey && ageOn(holder.birth_date, now) >= SIGNATURE_MIN_AGE
+          ? await this.#certifyAfter(ctx, 'signature', req.signaturePublicKey, holderInput(holder))
+          : undefined;
+      return { cardId, holderId: holder.id, token, expiresAt, auth, signature, revoked: ctx.revoked };
+    });
+    this.#revoker.notify(result.revoked);
+    return result;
+  }
+
   /** Revokes one certificate with a reason an administrator chose. */
   async revoke(purpose: CertPurpose, serial: string, reason: RevocationReason): Promise<RevokedCertificate> {
     const now = this.#now();
@@ -248,7 +321,7 @@ export class Lifecycle {
 
   /** Renewal of one purpose: the chain head is revoked (superseded) and replaced. */
   async #replace(ctx: EventContext, purpose: CertPurpose, spki: Uint8Array): Promise<IssuedCertificate> {
-    const head = await chainHead(ctx.trx, ctx.card.id, purpose);
+    const head = await chainHead(ctx.trx, ctx.holder.id, purpose);
     if (head && head.revoked_at === null && Number(head.not_after) > ctx.now.getTime()) {
       await this.#revokeLive(ctx, [head], 'renewal');
     }
@@ -262,7 +335,7 @@ export class Lifecycle {
     spki: Uint8Array,
     holder: HolderInput,
   ): Promise<IssuedCertificate> {
-    const head = await chainHead(ctx.trx, ctx.card.id, purpose);
+    const head = await chainHead(ctx.trx, ctx.holder.id, purpose);
     const issued = await this.#issuer.certify(ctx.trx, {
       purpose,
       cardId: ctx.card.id,
@@ -305,8 +378,10 @@ export class Lifecycle {
   async #revokeLive(
     ctx: EventContext,
     certs: CertRow[] | Promise<CertRow[]>,
-    event: LifeEventType,
-    reason: RevocationReason = EVENT_REVOCATIONS[event].reason,
+    event: LifeEventType | 'reissue',
+    reason: RevocationReason = event === 'reissue'
+      ? REISSUE_REVOCATION.reason
+      : EVENT_REVOCATIONS[event].reason,
   ): Promise<void> {
     for (const c of await certs) {
       const r = await this.#revoker.revoke(
@@ -365,16 +440,20 @@ function assertSignatureAge(holder: HolderRow, now: Date): void {
   }
 }
 
-/** The newest certificate of a purpose on the card (the one nothing replaced yet). */
+/**
+ * The holder's newest certificate of a purpose (the one nothing replaced yet):
+ * what a new certificate links to. Only the holder's current card issues, so
+ * this is that card's, or the previous card's right after a re-issue.
+ */
 function chainHead(
   trx: Transaction<JlisDB>,
-  cardId: string,
+  holderId: string,
   purpose: CertPurpose,
 ): Promise<CertRow | undefined> {
   return trx
     .selectFrom('certificate')
     .selectAll()
-    .where('card_id', '=', cardId)
+    .where('holder_id', '=', holderId)
     .where('purpose', '=', purpose)
     .where('successor_serial', 'is', null)
     .orderBy('issued_at', 'desc')

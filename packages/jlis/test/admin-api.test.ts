@@ -125,6 +125,23 @@ for (const backend of storageBackends()) {
         assert.equal(afterLoss.status, 409);
         assert.equal(afterLoss.body.error, 'jlis_card_not_active');
 
+        const reissued = await call('POST', '/admin/cards', {
+          holderId: card.holderId,
+          authPublicKey: b64(spki()),
+          signaturePublicKey: b64(spki()),
+        });
+        assert.equal(reissued.status, 201, JSON.stringify(reissued.body));
+        assert.equal(reissued.body.holderId, card.holderId);
+        assert.ok(reissued.body.signature);
+        assert.deepEqual(reissued.body.revoked, [], 'the lost card was on hold already');
+        const both = await call('POST', '/admin/cards', {
+          holder,
+          holderId: card.holderId,
+          authPublicKey: b64(spki()),
+        });
+        assert.equal(both.status, 400);
+        assert.equal(both.body.error, 'invalid_request');
+
         const rollover = await call('POST', '/admin/ca/auth/rollover');
         assert.equal(rollover.status, 201);
         assert.equal(jlis.ca.active('auth').id, rollover.body.id);

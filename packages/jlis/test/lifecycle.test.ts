@@ -258,6 +258,77 @@ for (const backend of storageBackends()) {
       }
     });
 
+    test('a re-issued card (after a loss) supersedes the old card and links each certificate to its predecessor', async () => {
+      const t = clock('2026-04-01T03:00:00Z');
+      const { jlis, done } = await freshJlis(backend, t.now);
+      try {
+        const first = await jlis.issuer.issueCard({
+          holder,
+          authPublicKey: spki(),
+          signaturePublicKey: spki(),
+        });
+        await jlis.lifecycle.apply(first.cardId, { type: 'loss' });
+        t.advance(7 * 86_400_000);
+        const second = await jlis.lifecycle.reissueCard({
+          holderId: first.holderId,
+          token: 'iphone',
+          authPublicKey: spki(),
+          signaturePublicKey: spki(),
+        });
+        assert.equal(second.holderId, first.holderId);
+        assert.equal(second.revoked.length, 0, 'the lost card was already on hold');
+        for (const purpose of ['auth', 'signature'] as const) {
+          const old = await jlis.records.certificate(purpose, first[purpose]!.serial);
+          assert.equal(old.reason, 'certificateHold', 'the hold stays the reason');
+          assert.equal(old.successorSerial, second[purpose]!.serial);
+          assert.equal(
+            (await jlis.records.certificate(purpose, second[purpose]!.serial)).predecessorSerial,
+            old.serial,
+          );
+        }
+        assert.equal((await jlis.records.card(first.cardId)).status, 'revoked');
+        assert.equal((await jlis.records.card(second.cardId)).token, 'iphone');
+
+        // re-issuing while a card is valid supersedes its certificates
+        const third = await jlis.lifecycle.reissueCard({ holderId: first.holderId, authPublicKey: spki() });
+        assert.deepEqual(third.revoked.map((r) => [r.purpose, r.reason]).sort(), [
+          ['auth', 'superseded'],
+          ['signature', 'superseded'],
+        ]);
+        assert.equal(third.signature, undefined);
+        assert.equal(
+          (await jlis.records.certificate('auth', second.auth.serial)).successorSerial,
+          third.auth.serial,
+        );
+        // later events act on the new card only
+        const moved = await jlis.lifecycle.apply(third.cardId, {
+          type: 'move',
+          holder: { address: '沖縄県那覇市泉崎１－２－２', municipalityCode: '471011' },
+          signaturePublicKey: spki(),
+        });
+        assert.equal(
+          (await jlis.records.certificate('signature', moved.signature!.serial)).predecessorSerial,
+          second.signature!.serial,
+          'the signature chain continues across cards',
+        );
+
+        await assert.rejects(
+          jlis.lifecycle.reissueCard({
+            holderId: '00000000-0000-4000-8000-000000000000',
+            authPublicKey: spki(),
+          }),
+          rejectsWith('jlis_holder_unknown'),
+        );
+        await jlis.lifecycle.apply(third.cardId, { type: 'death' });
+        await assert.rejects(
+          jlis.lifecycle.reissueCard({ holderId: first.holderId, authPublicKey: spki() }),
+          rejectsWith('jlis_holder_not_resident'),
+        );
+      } finally {
+        await done();
+      }
+    });
+
     test('bad input changes nothing: a bad key, a move without a new address, an unknown card', async () => {
       const { jlis, done } = await freshJlis(backend);
       try {

@@ -104,6 +104,34 @@ export function jlisCommands(cmd: Command, load: () => Promise<CommandContext<Jl
     );
 
   cmd
+    .command('reissue')
+    .description('a new card for a known holder (再交付): earlier cards revoked, certificates linked')
+    .argument('<holderId>')
+    .option('--token <token>', 'card, android or iphone', 'card')
+    .option('--no-signature', 'no signature certificate')
+    .option('--out <dir>', 'write the private keys (0600) and certificates as PEM here')
+    .action((holderId: string, o) =>
+      withJlis(async (jlis) => {
+        const card = await jlis.lifecycle.reissueCard({
+          holderId,
+          token: choice(o.token, ['card', 'android', 'iphone'] as const, '--token'),
+          authPublicKey: cardKey(o.out, 'auth'),
+          signaturePublicKey: o.signature ? cardKey(o.out, 'signature') : undefined,
+        });
+        saveCertificate(o.out, 'auth', card.auth);
+        saveCertificate(o.out, 'signature', card.signature);
+        json({
+          cardId: card.cardId,
+          holderId: card.holderId,
+          expiresAt: card.expiresAt.toISOString(),
+          revoked: card.revoked.map((x) => ({ purpose: x.purpose, serial: x.serial, reason: x.reason })),
+          auth: summary(card.auth),
+          signature: summary(card.signature),
+        });
+      }),
+    );
+
+  cmd
     .command('event')
     .description(
       `a life event: ${LIFE_EVENT_TYPES.join(', ')} (new keys are generated for move, rename, renewal)`,

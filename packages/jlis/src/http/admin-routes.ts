@@ -18,12 +18,19 @@ const holder = z.strictObject({
   addressFlags: z.string().optional(),
 });
 
-const issueCard = z.strictObject({
-  holder,
-  token: z.enum(['card', 'android', 'iphone']).default('card'),
-  authPublicKey: base64Der,
-  signaturePublicKey: base64Der.optional(),
-});
+const issueCard = z
+  .strictObject({
+    holder: holder.optional(),
+    /** a new card for a holder J-LIS knows (再交付) instead of a new holder */
+    holderId: z.uuid().optional(),
+    token: z.enum(['card', 'android', 'iphone']).default('card'),
+    authPublicKey: base64Der,
+    signaturePublicKey: base64Der.optional(),
+  })
+  .refine((b) => (b.holder === undefined) !== (b.holderId === undefined), {
+    message: 'give either holder (a new holder) or holderId (a new card for a known holder)',
+    path: ['holder'],
+  });
 
 const changeOf4Items = { holder: holder.partial(), signaturePublicKey: base64Der.optional() };
 const lifeEvent = z.discriminatedUnion('type', [
@@ -102,8 +109,12 @@ export function adminRoutes(jlis: Jlis, adminToken: string) {
     app.addHook('onRequest', adminGuard(adminToken));
 
     app.post('/cards', async (req, reply) => {
-      const body = parseInput(issueCard, req.body);
-      const card = await jlis.issuer.issueCard(body);
+      const { holder, holderId, ...keys } = parseInput(issueCard, req.body);
+      if (holderId) {
+        const card = await jlis.lifecycle.reissueCard({ holderId, ...keys });
+        return reply.status(201).send({ ...issuedCardJson(card), revoked: card.revoked.map(revokedJson) });
+      }
+      const card = await jlis.issuer.issueCard({ holder: holder!, ...keys });
       return reply.status(201).send(issuedCardJson(card));
     });
 

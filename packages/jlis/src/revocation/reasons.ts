@@ -72,3 +72,14 @@ export const EVENT_REVOCATIONS: Record<LifeEventType, EventRevocation> = {
   },
   request: { revokes: ['signature', 'auth'], replaces: false, scope: 'card', reason: 'unspecified' },
 };
+
+/**
+ * A new card for a holder (再交付, e.g. after a loss): every valid certificate of
+ * the holder's earlier cards is superseded by the new card's, which link to them.
+ */
+export const REISSUE_REVOCATION: EventRevocation = {
+  revokes: ['signature', 'auth'],
+  replaces: true,
+  scope: 'holder',
+  reason: 'superseded',
+};

@@ -183,4 +183,14 @@ export const migrations: Record<string, PartMigration<JlisDB>> = {
         .execute();
     },
   },
+  '006_certificate_holder': {
+    async up(db) {
+      // life events and re-issues find a holder's certificates across cards
+      await db.schema
+        .createIndex('certificate_holder')
+        .on('certificate')
+        .columns(['holder_id', 'purpose', 'successor_serial'])
+        .execute();
+    },
+  },
 };
