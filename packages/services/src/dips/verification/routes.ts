@@ -67,7 +67,7 @@ export function verificationRoutes(app: FastifyInstance, d: Dips): void {
     return reply.page({
       title: { ja: 'メールの到達確認', en: 'Confirmation of the E-mail arrival' },
       progress: stepIndicator(lang, WIZARD_LABEL, WIZARD_STEPS, 4),
-      body: html`<div class="dialog" role="dialog" aria-labelledby="dlg-title"><h2 id="dlg-title">${tr(lang, {
+      body: html`<section class="dialog" aria-labelledby="dlg-title"><h2 id="dlg-title">${tr(lang, {
         ja: '新規登録の手続き申請を行います。',
         en: 'Registration procedure: make an application.',
       })}</h2><p>${tr(lang, {
@@ -76,7 +76,7 @@ export function verificationRoutes(app: FastifyInstance, d: Dips): void {
       })}</p><div class="actions">${buttonForm(lang, req.session, `/applications/${a.id}/submit`, OK)}<a class="button secondary" href="/applications/${a.id}/confirm">${tr(
         lang,
         CANCEL,
-      )}</a></div></div>`,
+      )}</a></div></section>`,
     });
   });
   app.post('/applications/:id/submit', auth, async (req, reply) => {
@@ -184,7 +184,8 @@ export function verificationRoutes(app: FastifyInstance, d: Dips): void {
   });
 
   // The mail's one-time URL: opened in a new tab (or on another device); no login needed.
-  app.get('/mail-check/:token', async (req, reply) => {
+  // (Its request is not logged at info level: the URL holds the one-time token.)
+  app.get('/mail-check/:token', { logLevel: 'warn' }, async (req, reply) => {
     const r = await d.procedure.confirmMail((req.params as { token: string }).token);
     const ok = r === 'confirmed' || r === 'already';
     const text: Text = ok
@@ -214,7 +215,8 @@ export function verificationRoutes(app: FastifyInstance, d: Dips): void {
   });
 
   // The identity platform sends the browser back here after a signature or an authentication.
-  app.get('/auth/callback', async (req, reply) => {
+  // (Not logged at info level: the URL holds the authorization code.)
+  app.get('/auth/callback', { logLevel: 'warn' }, async (req, reply) => {
     const r = await d.rp.callback(new URL(req.url, d.publicUrl), req.session.id);
     if (r.kind === 'unknown') throw r.error;
     const applicationId = String(r.context.applicationId);
