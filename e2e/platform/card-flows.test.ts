@@ -256,6 +256,27 @@ for (const backend of storageBackends()) {
       assert.equal(r.userinfo!.address, undefined, 'the unticked item is not released');
     });
 
+    test('age over N from J-LIS, without the birth date or the card-info PIN', async () => {
+      const card = await tapSession(system, 'デモ1');
+      const p = await onPc({
+        scope: 'openid',
+        claims: { userinfo: { age_over_20: { essential: true }, age_over_18: null } },
+      });
+      const flowId = await bind(p);
+      assert.deepEqual((await phone.view(flowId)).items, {
+        required: ['age_over_20'],
+        optional: ['age_over_18'],
+      });
+      const read = await phone.readForLogin(flowId, card);
+      assert.deepEqual(read.view?.claims, { age_over_20: true, age_over_18: true });
+      await phone.consent(flowId, true, []);
+      const r = await finishOnPc(p);
+      assert.ok(r.ok, `${r.errorCode} ${r.errorDescription}`);
+      assert.equal(r.userinfo!.age_over_20, true);
+      assert.equal(r.userinfo!.age_over_18, undefined, 'the optional one was unticked');
+      assert.equal(r.userinfo!.birthdate, undefined);
+    });
+
     test('a signed login challenge is accepted once', async () => {
       const card = await tapSession(system, 'デモ1');
       const p = await onPc({ scope: 'openid' });

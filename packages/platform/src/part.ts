@@ -24,7 +24,11 @@ export const platformConfig = z.object({
   /** the local bridge to a PC's card readers (`honnin cards bridge`) */
   readerBridgeUrl: z.string().url().default('http://127.0.0.1:7013'),
   /** hours between runs of old → new certificate linking (新旧紐付け) at J-LIS */
-  relinkHours: z.coerce.number().min(0.01).max(24 * 30).default(24),
+  relinkHours: z.coerce
+    .number()
+    .min(0.01)
+    .max(24 * 30)
+    .default(24),
   /** access-token lifetime */
   accessTokenSeconds: z.coerce.number().int().min(60).max(86_400).default(600),
 });

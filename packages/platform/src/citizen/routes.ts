@@ -8,7 +8,7 @@ import { type Flow, type FlowStore, randomToken, sha256, transactionId } from '.
 import { bindingNumber, type QrCodes } from '../flows/qr.ts';
 import { sealIdentity } from '../flows/verified.ts';
 import { basicInfoClaims } from '../oidc/claims.ts';
-import { ITEM_CLAIMS, type ItemClaim } from '../oidc/provider.ts';
+import { ageOf, BASIC_CLAIMS, type ItemClaim, isAgeClaim, isItemClaim } from '../oidc/provider.ts';
 import { FlowError, isOutcomeCode, OUTCOMES, type OutcomeCode } from '../outcomes.ts';
 import type { SignTransactions } from '../signing/transactions.ts';
 import type { PlatformDB } from '../store/schema.ts';
@@ -305,12 +305,14 @@ export class CitizenApp {
             who,
           );
           const wanted = [...flow.items.required, ...flow.items.optional];
-          const info = wanted.length ? await d.verifier.cardInfo(req.body?.cardInfo) : undefined;
-          const verified = sealIdentity(d.sealKey, {
-            citizenId: r.citizenId,
-            authSerial: r.serial,
-            claims: info ? basicInfoClaims(info) : undefined,
-          });
+          // the 4 items from the card-info AP; "at least N" from J-LIS, without the birth date
+          const info = wanted.some((i) => (BASIC_CLAIMS as readonly string[]).includes(i))
+            ? await d.verifier.cardInfo(req.body?.cardInfo)
+            : undefined;
+          const claims: Partial<Record<ItemClaim, unknown>> = info ? basicInfoClaims(info) : {};
+          for (const claim of wanted.filter(isAgeClaim))
+            claims[claim] = await d.verifier.ageAtLeast(r.serial, ageOf(claim), who);
+          const verified = sealIdentity(d.sealKey, { citizenId: r.citizenId, authSerial: r.serial, claims });
           await d.flows.update(flow.id, () => ({ verified, challenge: undefined }));
           await d.events.record(who.transactionId, flow.clientId, 'card_verified', {
             certificate: 'auth',
@@ -318,7 +320,7 @@ export class CitizenApp {
           });
           return {
             ...(await this.#view((await d.flows.get(flow.id))!, req)),
-            claims: info ? basicInfoClaims(info) : {},
+            claims,
           };
         }
         const tx = await d.signTransactions.find(flow.signTransactionId!);
@@ -386,7 +388,7 @@ export class CitizenApp {
         const items: ItemClaim[] = [
           ...flow.items.required,
           ...flow.items.optional.filter((i) => chosen.has(i)),
-        ].filter((i): i is ItemClaim => (ITEM_CLAIMS as readonly string[]).includes(i));
+        ].filter(isItemClaim);
         // the app returns to the service's page in the same browser: a one-time code on the link back
         const returnCode = flow.route === 'qr' ? undefined : randomToken();
         await d.flows.update(flow.id, () => ({

@@ -2,7 +2,7 @@ import type { InteractionResults } from 'oidc-provider';
 import type { EventLog } from '../events/event-log.ts';
 import { pickClaims } from '../oidc/claims.ts';
 import type { ProviderHost } from '../oidc/host.ts';
-import { ITEM_CLAIMS, type ItemClaim } from '../oidc/provider.ts';
+import { type ItemClaim, isItemClaim } from '../oidc/provider.ts';
 import type { ReleasedIdentities } from '../oidc/released-identity.ts';
 import { describeOutcome, OUTCOMES } from '../outcomes.ts';
 import type { SignTransactions } from '../signing/transactions.ts';
@@ -47,7 +47,7 @@ export async function interactionResultFor(
   }
   const identity = unsealIdentity(d.sealKey, flow.verified);
   const allowed = new Set<ItemClaim>(flow.consentedItems ?? []);
-  const isItem = (s: string): s is ItemClaim => (ITEM_CLAIMS as readonly string[]).includes(s);
+  const isItem = isItemClaim;
 
   const grant = new d.host.provider.Grant({ accountId: identity.citizenId, clientId: flow.clientId });
   const scopes = String(params.scope ?? '')

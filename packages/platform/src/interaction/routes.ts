@@ -11,7 +11,7 @@ import { TEST_CARDS } from '../flows/test-cards.ts';
 import { sealIdentity } from '../flows/verified.ts';
 import { basicInfoClaims } from '../oidc/claims.ts';
 import type { ProviderHost } from '../oidc/host.ts';
-import { ITEM_CLAIMS, type ItemClaim } from '../oidc/provider.ts';
+import { type ItemClaim, isItemClaim } from '../oidc/provider.ts';
 import { isOutcomeCode, OUTCOMES } from '../outcomes.ts';
 import { parseSignatureRequest, type SignTransactions } from '../signing/transactions.ts';
 import type { EventStreams } from '../web/event-stream.ts';
@@ -79,15 +79,14 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
   async function startFlow(uid: string, params: Record<string, unknown>): Promise<Flow> {
     const client = await d.clients.require(String(params.client_id));
     const scopes = new Set(String(params.scope ?? '').split(' '));
-    const isItem = (s: string): s is ItemClaim => (ITEM_CLAIMS as readonly string[]).includes(s);
-    const required = new Set<ItemClaim>([...scopes].filter(isItem));
+    const required = new Set<ItemClaim>([...scopes].filter(isItemClaim));
     const optional = new Set<ItemClaim>();
     // items asked for with the claims parameter are optional unless essential
     if (typeof params.claims === 'string') {
       const c = JSON.parse(params.claims) as Record<string, Record<string, { essential?: boolean } | null>>;
       for (const where of [c.userinfo ?? {}, c.id_token ?? {}]) {
         for (const [name, spec] of Object.entries(where)) {
-          if (!isItem(name)) continue;
+          if (!isItemClaim(name)) continue;
           if (spec?.essential) required.add(name);
           else optional.add(name);
         }

@@ -1,5 +1,5 @@
 import type { BasicInfo } from '@honnin/jpki/profile';
-import type { ItemClaim } from './provider.ts';
+import type { BasicClaim, ItemClaim } from './provider.ts';
 
 /**
  * The 4 basic items as userinfo claims (the formats the README documents):
@@ -8,7 +8,7 @@ import type { ItemClaim } from './provider.ts';
  * - birthdate: ISO 8601 YYYY-MM-DD (Gregorian)
  * - gender: "male" | "female" | "not_applicable" (JPKI sex codes 1, 2, 9)
  */
-export function basicInfoClaims(info: BasicInfo): Record<ItemClaim, unknown> {
+export function basicInfoClaims(info: BasicInfo): Record<BasicClaim, unknown> {
   return {
     name: info.name,
     address: { formatted: info.address },

@@ -17,8 +17,17 @@ import {
 /** Scopes: openid, the 4 basic items, signing, refresh tokens. */
 export const SCOPES = ['openid', 'offline_access', 'name', 'address', 'birthdate', 'gender', 'sign'];
 /** The 4 basic items as userinfo claims, each under the scope of the same name. */
-export const ITEM_CLAIMS = ['name', 'address', 'birthdate', 'gender'] as const;
+export const BASIC_CLAIMS = ['name', 'address', 'birthdate', 'gender'] as const;
+export type BasicClaim = (typeof BASIC_CLAIMS)[number];
+/** "At least N years old" without the birth date (J-LIS 年齢判定), asked with the claims parameter. */
+export const AGE_CLAIMS = ['age_over_18', 'age_over_20'] as const;
+export type AgeClaim = (typeof AGE_CLAIMS)[number];
+/** Everything about the citizen a relying party can ask for (and the citizen may refuse). */
+export const ITEM_CLAIMS = [...BASIC_CLAIMS, ...AGE_CLAIMS] as const;
 export type ItemClaim = (typeof ITEM_CLAIMS)[number];
+export const isItemClaim = (s: string): s is ItemClaim => (ITEM_CLAIMS as readonly string[]).includes(s);
+export const isAgeClaim = (s: string): s is AgeClaim => (AGE_CLAIMS as readonly string[]).includes(s);
+export const ageOf = (claim: AgeClaim): number => Number(claim.slice('age_over_'.length));
 export const ACR_VALUES = ['aal3', 'crl'];
 
 export interface ProviderDeps {
@@ -70,6 +79,8 @@ export function createProvider(d: ProviderDeps): Provider {
       address: ['address'],
       birthdate: ['birthdate'],
       gender: ['gender'],
+      age_over_18: null,
+      age_over_20: null,
     },
     acrValues: ACR_VALUES,
     subjectTypes: ['pairwise'],

@@ -194,6 +194,17 @@ export class CardVerifier {
     return { citizenId, serial: result.serial, revocation: result.revocation };
   }
 
+  /** 年齢判定: whether the holder of an auth certificate is at least `age` today (J-LIS knows the birth date). */
+  async ageAtLeast(authSerial: string, age: number, who: Requester): Promise<boolean> {
+    const a = await this.#jlis<{ atLeast: boolean }>('POST', '/verifier/age', {
+      purpose: 'auth',
+      serial: authSerial,
+      age,
+    });
+    await this.#fees.charge(who.clientId, who.transactionId, 'auth_validity');
+    return a.atLeast;
+  }
+
   /** Verifies a signature over a DigestInfo with the signature certificate; links it to the citizen. */
   async signature(
     input: { digestInfo: Uint8Array; signature: Uint8Array; certificate: Uint8Array },

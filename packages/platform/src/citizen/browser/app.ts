@@ -21,7 +21,10 @@ interface Data {
   readerBridge?: string;
 }
 
-type Item = 'name' | 'address' | 'birthdate' | 'gender';
+type Item = 'name' | 'address' | 'birthdate' | 'gender' | 'age_over_18' | 'age_over_20';
+/** The items read from the card-info AP (with its PIN); age checks come from J-LIS. */
+const needsCardInfo = (v: { items: { required: Item[]; optional: Item[] } }) =>
+  [...v.items.required, ...v.items.optional].some((i) => !i.startsWith('age_over_'));
 
 interface FlowView {
   id: string;
@@ -408,7 +411,7 @@ async function runFlow(id: string): Promise<void> {
   }
 
   function confirmSteps(): void {
-    const cardInfo = view.kind === 'login' && view.items.required.length + view.items.optional.length > 0;
+    const cardInfo = view.kind === 'login' && needsCardInfo(view);
     show(
       view.kind === 'sign' ? t.signStepsTitle : t.loginStepsTitle,
       h('p', {}, fill(t.requestedBy, { service: serviceName() })),
@@ -429,8 +432,7 @@ async function runFlow(id: string): Promise<void> {
   // login: PIN → (card-info PIN) → card → consent
   function loginPin(wrong?: { triesLeft: number }): void {
     askPin('auth', wrong, async (pin) => {
-      const wantsItems = view.items.required.length + view.items.optional.length > 0;
-      if (wantsItems) askPin('cardInfo', undefined, (cardInfoPin) => loginRead(pin, cardInfoPin));
+      if (needsCardInfo(view)) askPin('cardInfo', undefined, (cardInfoPin) => loginRead(pin, cardInfoPin));
       else await loginRead(pin);
       return undefined;
     });
@@ -548,12 +550,15 @@ async function runFlow(id: string): Promise<void> {
       address: t.itemAddress,
       birthdate: t.itemBirthdate,
       gender: t.itemGender,
+      age_over_18: fill(t.itemAgeOver, { n: 18 }),
+      age_over_20: fill(t.itemAgeOver, { n: 20 }),
     };
     const shown = (item: Item) => {
       const v = view.claims?.[item];
       if (v === undefined) return '';
       if (item === 'address') return (v as { formatted?: string }).formatted ?? '';
       if (item === 'gender') return v === 'male' ? t.male : v === 'female' ? t.female : t.notApplicable;
+      if (typeof v === 'boolean') return v ? t.yes : t.no;
       return String(v);
     };
     const boxes: HTMLInputElement[] = [];
