@@ -51,6 +51,7 @@ describe('honnin jlis (admin CLI on the store)', () => {
       assert.equal(issued.code, 0, issued.stderr);
       const card = JSON.parse(issued.stdout) as {
         cardId: string;
+        holderId: string;
         auth: { serial: string; caId: string };
         signature: { serial: string; caId: string };
       };
@@ -138,6 +139,18 @@ describe('honnin jlis (admin CLI on the store)', () => {
       assert.deepEqual((JSON.parse(st.stdout) as { total: unknown }).total, { count: 0, yen: 0 });
       const table = await honnin(data, 'statement', 'bank', '2026-04');
       assert.match(table.stdout, /bank — 2026-04\n\s+total\s+0 {2}¥0/);
+
+      const reissued = await honnin(data, 'reissue', card.holderId, '--no-signature');
+      assert.equal(reissued.code, 0, reissued.stderr);
+      const r = JSON.parse(reissued.stdout) as {
+        revoked: { serial: string; reason: string }[];
+        auth: { serial: string };
+      };
+      assert.deepEqual(r.revoked, [
+        { purpose: 'signature', serial: m.signature.serial, reason: 'superseded' },
+      ]);
+      const listed2 = await honnin(data, 'list', '--limit', '2');
+      assert.match(listed2.stdout, /card revoked, holder resident/, listed2.stderr);
 
       // refusals name the problem and its stable code
       const badEvent = await honnin(data, 'event', card.cardId, 'marriage');
