@@ -4,7 +4,6 @@
  * the language cookie, then Japanese).
  */
 export type Lang = 'ja' | 'en';
-export const LANGS: readonly Lang[] = ['ja', 'en'];
 
 export interface Text {
   ja: string;

@@ -42,7 +42,6 @@ export interface WebOptions<DB = unknown> {
 }
 
 export interface Web {
-  sessions: SessionStore;
   /** preHandler for pages that need a logged-in account */
   requireLogin: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
 }
@@ -199,7 +198,6 @@ export async function installWeb<DB>(app: FastifyInstance, opts: WebOptions<DB>)
   app.addHook('onClose', async () => clearInterval(sweeper));
 
   return {
-    sessions,
     async requireLogin(req, reply) {
       if (req.session.accountId) return undefined;
       const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';

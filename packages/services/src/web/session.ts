@@ -276,16 +276,6 @@ export class SessionStore {
     return this.create(cookieToken, token(), JSON.stringify({ flash: data.flash ?? [] }), accountId);
   }
 
-  /** Ends every live session of an account (e.g. after its password changed). */
-  async endAll(accountId: string, reason: SessionEnd): Promise<void> {
-    await this.#db
-      .updateTable('web_session')
-      .set({ ended_at: this.policy.clock(), ended_reason: reason })
-      .where('account_id', '=', accountId)
-      .where('ended_at', 'is', null)
-      .execute();
-  }
-
   /** Drops rows nobody can use any more (kept a day so the browser still learns why it ended). */
   async sweep(): Promise<number> {
     const cutoff = this.policy.clock() - this.policy.idleTimeoutMs - 24 * 3600_000;
