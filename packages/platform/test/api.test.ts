@@ -96,6 +96,24 @@ for (const backend of storageBackends()) {
       assert.equal(landed.searchParams.get('error_code'), 'sign_transaction_invalid');
     });
 
+    test('a DPoP-bound access token fetches the result only with its proof', async () => {
+      const id = await rp.createSignTransaction({ digest, document });
+      const { url, result } = await rp.authorize({
+        scope: 'openid sign',
+        signTransactionId: id,
+        dpop: true,
+        par: true,
+      });
+      await throughTestScreen(url);
+      const r = await result;
+      assert.equal(r.signResult!.status, 'completed', 'the demo relying party sends the DPoP proof');
+      const bare = await fetch(`${t.url}/api/sign-transactions/${id}/result`, {
+        headers: { authorization: `Bearer ${r.accessToken}` },
+      });
+      assert.equal(bare.status, 401);
+      assert.match(bare.headers.get('www-authenticate') ?? '', /^DPoP /);
+    });
+
     test('a failed signing reads as failed with its outcome', async () => {
       const id = await rp.createSignTransaction({ digest, document });
       const { url, result } = await rp.authorize({ scope: 'openid sign', signTransactionId: id });
