@@ -102,6 +102,15 @@ for (const backend of storageBackends()) {
       assert.equal(someoneElse.userinfo!.gender, 'female');
     });
 
+    test("the pages speak the relying party's ui_locales unless the citizen chose", async () => {
+      const agent = new HttpAgent();
+      const { url } = await rp.authorize({ uiLocales: 'en-US ja' });
+      const page = await agent.follow(url);
+      assert.match(await page.res.text(), /<html lang="en">[\s\S]*Test response/);
+      const chosen = await agent.request(`${page.url.href}?lang=ja`);
+      assert.match(await chosen.text(), /<html lang="ja">[\s\S]*テスト応答/);
+    });
+
     test('acr_values=aal3 comes back as the acr claim', async () => {
       const r = await testResponse(rp, { acrValues: 'aal3' });
       assert.equal(r.idToken!.acr, 'aal3');

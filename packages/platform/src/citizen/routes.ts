@@ -323,6 +323,9 @@ export class CitizenApp {
             claims,
           };
         }
+        // the citizen allows sharing before signing (seed 002's order)
+        if (!flow.consentedItems)
+          throw new HonninError('flow_wrong_step', 'allow the service first', { status: 409 });
         const tx = await d.signTransactions.find(flow.signTransactionId!);
         if (tx?.status !== 'pending') throw new FlowError('sign_transaction_invalid');
         const signature = b64(req.body?.signature, 'signature');

@@ -135,7 +135,8 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
   }
 
   app.get<UidParams>('/interaction/:uid', async (req, reply) => {
-    const lang = requestLang(req, reply);
+    const details = await interactionOf(req, reply);
+    const lang = requestLang(req, reply, details.params.ui_locales);
     const flow = await flowOf(req, reply);
     const service = flow.clientNameEn && lang === 'en' ? flow.clientNameEn : flow.clientName;
     const texts = serviceTexts(lang);

@@ -4,15 +4,20 @@ import { type Lang, parseLang, type Text, tr } from './i18n.ts';
 
 export { escapeHtml };
 
-/** The request's language: `?lang=` (remembered in a cookie), the cookie, else Japanese. */
-export function requestLang(req: FastifyRequest, reply?: FastifyReply): Lang {
+/**
+ * The request's language: `?lang=` (remembered in a cookie), the cookie, the
+ * relying party's `ui_locales` when given, else Japanese.
+ */
+export function requestLang(req: FastifyRequest, reply?: FastifyReply, uiLocales?: unknown): Lang {
   const q = parseLang((req.query as Record<string, unknown> | undefined)?.lang);
   if (q) {
     reply?.header('set-cookie', `lang=${q}; Path=/; SameSite=Lax; Max-Age=31536000`);
     return q;
   }
   const cookie = /(?:^|;\s*)lang=(ja|en)/.exec(req.headers.cookie ?? '')?.[1];
-  return parseLang(cookie) ?? 'ja';
+  const asked =
+    typeof uiLocales === 'string' ? uiLocales.split(' ').map((l) => parseLang(l.slice(0, 2))) : [];
+  return parseLang(cookie) ?? asked.find((l) => l !== undefined) ?? 'ja';
 }
 
 const CSS = `
