@@ -12,6 +12,7 @@ import {
   SIGNATURE_MIN_AGE,
 } from './issuance.ts';
 import { municipality } from './municipalities.ts';
+import { normaliseSerial } from './records.ts';
 import {
   EVENT_REVOCATIONS,
   type LifeEventType,
@@ -246,7 +247,12 @@ export class Lifecycle {
   }
 
   /** Revokes one certificate with a reason an administrator chose. */
-  async revoke(purpose: CertPurpose, serial: string, reason: RevocationReason): Promise<RevokedCertificate> {
+  async revoke(
+    purpose: CertPurpose,
+    serialHex: string,
+    reason: RevocationReason,
+  ): Promise<RevokedCertificate> {
+    const serial = normaliseSerial(serialHex);
     const now = this.#now();
     const revoked = await this.#storage.db.transaction().execute(async (trx) => {
       const cert = await trx

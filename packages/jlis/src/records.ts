@@ -5,6 +5,14 @@ import type { CardStatus, HolderStatus, JlisDB } from './store/schema.ts';
 
 export type CertificateStatus = 'good' | 'revoked' | 'expired';
 
+/** Serials as stored: upper-case hex without leading zeros. */
+export function normaliseSerial(serial: string): string {
+  return serial
+    .trim()
+    .toUpperCase()
+    .replace(/^0+(?=.)/, '');
+}
+
 export interface CertificateRecord {
   purpose: CertPurpose;
   serial: string;
@@ -86,7 +94,8 @@ export class Records {
     this.#now = opts.now ?? (() => new Date());
   }
 
-  async certificate(purpose: CertPurpose, serial: string): Promise<CertificateRecord> {
+  async certificate(purpose: CertPurpose, serialHex: string): Promise<CertificateRecord> {
+    const serial = normaliseSerial(serialHex);
     const row = await this.#storage.db
       .selectFrom('certificate')
       .select(CERT_COLUMNS)
@@ -102,7 +111,8 @@ export class Records {
   }
 
   /** The certificate's DER, for exports. */
-  async certificateDer(purpose: CertPurpose, serial: string): Promise<Uint8Array> {
+  async certificateDer(purpose: CertPurpose, serialHex: string): Promise<Uint8Array> {
+    const serial = normaliseSerial(serialHex);
     const row = await this.#storage.db
       .selectFrom('certificate')
       .select('der')

@@ -4,8 +4,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { caName } from '@honnin/jpki/profile';
-import { storageBackends, tempDir } from '@honnin/runtime/testing';
+import { isolatedStorage, storageBackends, tempDir } from '@honnin/runtime/testing';
 import { extensions, KeyUsage, signCertificate } from '../src/ca/x509.ts';
+import { openJlis } from '../src/index.ts';
 import { clock, freshJlis, holder, openssl, serve, spki, writePem } from './support.ts';
 
 for (const backend of storageBackends()) {
@@ -211,6 +212,28 @@ for (const backend of storageBackends()) {
         await server.close();
         await done();
         tmp.cleanup();
+      }
+    });
+
+    test('a failure inside the responder is answered with internalError, not a stack trace', async () => {
+      const { options, cleanup } = isolatedStorage(backend, 'jlis');
+      const jlis = await openJlis({ storage: options });
+      const server = await serve(jlis);
+      try {
+        const v = await jlis.verifiers.add('unlucky');
+        await jlis.storage.close(); // the store goes away under the running server
+        const r = await fetch(`${server.url}/ocsp`, {
+          method: 'POST',
+          body: new Uint8Array([0x30, 0x00]),
+          headers: { 'content-type': 'application/ocsp-request', authorization: `Bearer ${v.apiKey}` },
+        });
+        assert.equal(r.status, 200);
+        // OCSPResponse { responseStatus internalError(2) }
+        assert.deepEqual([...new Uint8Array(await r.arrayBuffer())], [0x30, 0x03, 0x0a, 0x01, 0x02]);
+      } finally {
+        await server.close();
+        await jlis.crls.stop();
+        await cleanup();
       }
     });
 

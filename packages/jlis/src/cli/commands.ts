@@ -190,7 +190,7 @@ export function jlisCommands(cmd: Command, load: () => Promise<CommandContext<Jl
       withJlis(async (jlis) => {
         const r = await jlis.lifecycle.revoke(
           choice(purpose, ['signature', 'auth'] as CertPurpose[], 'purpose'),
-          serial.toUpperCase(),
+          serial,
           choice(o.reason, REVOCATION_REASONS, '--reason') as RevocationReason,
         );
         json({

@@ -136,13 +136,13 @@ export function adminRoutes(jlis: Jlis, adminToken: string) {
 
     app.get('/certificates/:purpose/:serial', async (req) => {
       const p = parseInput(certParams, req.params);
-      return jlis.records.certificate(p.purpose, p.serial.toUpperCase());
+      return jlis.records.certificate(p.purpose, p.serial);
     });
 
     app.post('/certificates/:purpose/:serial/revoke', async (req) => {
       const p = parseInput(certParams, req.params);
       const { reason } = parseInput(z.strictObject({ reason: z.enum(REVOCATION_REASONS) }), req.body);
-      return revokedJson(await jlis.lifecycle.revoke(p.purpose, p.serial.toUpperCase(), reason));
+      return revokedJson(await jlis.lifecycle.revoke(p.purpose, p.serial, reason));
     });
 
     app.post('/verifiers', async (req, reply) => {

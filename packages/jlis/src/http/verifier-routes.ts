@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { HonninError, z } from '@honnin/runtime';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Jlis } from '../jlis.ts';
 import { type OcspAnswer, ocspError } from '../ocsp/responder.ts';
 import { checkMonth, japanMonth } from '../verifiers/fees.ts';
@@ -21,36 +21,47 @@ export function verifierRoutes(jlis: Jlis) {
       done(null, body),
     );
 
-    const sendOcsp = (reply: FastifyReply, a: OcspAnswer) =>
-      reply
+    /** Authenticates and answers; a failure inside (the store down) is OCSP's internalError, not JSON. */
+    const answer = async (req: FastifyRequest, reply: FastifyReply, der: () => Uint8Array | undefined) => {
+      let a: OcspAnswer;
+      try {
+        const v = await verifierOf(req, jlis.verifiers);
+        if (!v) {
+          reply.header('www-authenticate', 'Bearer realm="jlis"');
+          a = ocspError('unauthorized');
+        } else {
+          const request = der();
+          a = request ? await jlis.ocsp.respond(request, v.id) : ocspError('malformedRequest');
+        }
+      } catch (err) {
+        req.log.error({ err }, 'OCSP request failed');
+        a = ocspError('internalError');
+      }
+      return reply
         .header('content-type', 'application/ocsp-response')
         .header('cache-control', 'no-store')
         .send(Buffer.from(a.der));
+    };
 
     // RFC 6960 A.1: POST the DER request, or GET it base64- then URL-encoded in the path
     app.post('/ocsp', async (req, reply) => {
       if (!req.headers['content-type']?.toLowerCase().startsWith(OCSP_REQUEST)) {
         throw new HonninError('unsupported_media_type', `POST /ocsp takes ${OCSP_REQUEST}`, { status: 415 });
       }
-      const v = await verifierOf(req, jlis.verifiers);
-      if (!v)
-        return sendOcsp(reply.header('www-authenticate', 'Bearer realm="jlis"'), ocspError('unauthorized'));
-      const body = req.body instanceof Buffer ? new Uint8Array(req.body) : new Uint8Array(0);
-      return sendOcsp(reply, await jlis.ocsp.respond(body, v.id));
+      return answer(req, reply, () => (req.body instanceof Buffer ? new Uint8Array(req.body) : undefined));
     });
 
-    app.get('/ocsp/*', async (req, reply) => {
-      const v = await verifierOf(req, jlis.verifiers);
-      if (!v)
-        return sendOcsp(reply.header('www-authenticate', 'Bearer realm="jlis"'), ocspError('unauthorized'));
-      let der: Uint8Array;
-      try {
-        der = new Uint8Array(Buffer.from(decodeURIComponent((req.params as { '*': string })['*']), 'base64'));
-      } catch {
-        return sendOcsp(reply, ocspError('malformedRequest'));
-      }
-      return sendOcsp(reply, await jlis.ocsp.respond(der, v.id));
-    });
+    app.get('/ocsp/*', async (req, reply) =>
+      answer(req, reply, () => {
+        try {
+          return new Uint8Array(
+            Buffer.from(decodeURIComponent((req.params as { '*': string })['*']), 'base64'),
+          );
+        } catch {
+          return undefined;
+        }
+      }),
+    );
 
     // the full CRL of a CA generation (DER), streamed from the store
     app.get('/ca/:caId/crl', async (req, reply) => {

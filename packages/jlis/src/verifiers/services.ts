@@ -1,5 +1,6 @@
 import { ageOn, type CertPurpose, isIsoDate } from '@honnin/jpki/profile';
 import { HonninError, type Storage } from '@honnin/runtime';
+import { normaliseSerial } from '../records.ts';
 import { type RevocationReason, reasonName } from '../revocation/reasons.ts';
 import type { JlisDB } from '../store/schema.ts';
 import type { FeeMeter, Metered } from './fees.ts';
@@ -249,12 +250,4 @@ function unknownEntry(channel: Metered['channel'], purpose: CertPurpose, serial:
 function validity(c: CertRow, now: Date): ValidityStatus {
   if (c.revoked_at !== null) return 'revoked';
   return Number(c.not_after) <= now.getTime() ? 'expired' : 'good';
-}
-
-/** Serials as stored: upper-case hex without leading zeros. */
-export function normaliseSerial(serial: string): string {
-  return serial
-    .trim()
-    .toUpperCase()
-    .replace(/^0+(?=.)/, '');
 }
