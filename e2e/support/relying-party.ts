@@ -1,6 +1,6 @@
 import { createHttpServer, listen } from '@honnin/runtime';
 import type { FastifyInstance } from 'fastify';
-import { compactDecrypt, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { compactDecrypt, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 
 /**
@@ -241,6 +241,19 @@ export class DemoRelyingParty {
       authorizationDetails: tokens.authorization_details,
       signResult: signId ? await this.signResult(signId, tokens.access_token, p.dpop) : undefined,
     };
+  }
+
+  /** A private_key_jwt client assertion signed with this relying party's key, claims overridable. */
+  async clientAssertion(audience: string, claims: Record<string, unknown> = {}): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ jti: crypto.randomUUID(), ...claims })
+      .setProtectedHeader({ alg: 'ES256', kid: 'sig-1' })
+      .setIssuer(this.clientId)
+      .setSubject(this.clientId)
+      .setAudience(audience)
+      .setIssuedAt(now)
+      .setExpirationTime(typeof claims.exp === 'number' ? claims.exp : now + 60)
+      .sign(this.#keys.sign.privateKey);
   }
 
   pending(state: string): Pending | undefined {

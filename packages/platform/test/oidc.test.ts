@@ -171,6 +171,28 @@ for (const backend of storageBackends()) {
       assert.equal(landed.searchParams.get('error'), 'invalid_request');
     });
 
+    test('private_key_jwt: a long-lived or replayed client assertion is refused', async () => {
+      const token = async (assertion: string) => {
+        const res = await fetch(`${t.url}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            scope: 'sign',
+            client_id: rp.clientId,
+            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+            client_assertion: assertion,
+          }),
+        });
+        return { status: res.status, body: (await res.json()) as { error?: string; access_token?: string } };
+      };
+      const good = await rp.clientAssertion(`${t.url}/token`);
+      assert.equal((await token(good)).status, 200);
+      assert.equal((await token(good)).body.error, 'invalid_client', 'the same jti twice');
+      const long = await rp.clientAssertion(`${t.url}/token`, { exp: Math.floor(Date.now() / 1000) + 3600 });
+      assert.equal((await token(long)).body.error, 'invalid_client');
+    });
+
     test('an authorization code works once', async () => {
       const agent = new HttpAgent();
       const { url, state } = await rp.authorize();

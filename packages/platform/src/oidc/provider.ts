@@ -29,6 +29,8 @@ export const isItemClaim = (s: string): s is ItemClaim => (ITEM_CLAIMS as readon
 export const isAgeClaim = (s: string): s is AgeClaim => (AGE_CLAIMS as readonly string[]).includes(s);
 export const ageOf = (claim: AgeClaim): number => Number(claim.slice('age_over_'.length));
 export const ACR_VALUES = ['aal3', 'crl'];
+/** The longest a client assertion (private_key_jwt) may live. */
+export const MAX_ASSERTION_SECONDS = 300;
 
 export interface ProviderDeps {
   issuer: string;
@@ -165,6 +167,14 @@ export function createProvider(d: ProviderDeps): Provider {
         return { sub: accountId, ...(released?.claims ?? {}) };
       },
     }),
+    // the real service's rule: client assertions live a short while (and carry a jti, checked once)
+    assertJwtClientAuthClaimsAndHeader: async (_ctx, claims) => {
+      const now = Math.floor(Date.now() / 1000);
+      if (typeof claims.exp !== 'number' || claims.exp - now > MAX_ASSERTION_SECONDS)
+        throw new errors.InvalidClientAuth(`client assertions must expire within ${MAX_ASSERTION_SECONDS} s`);
+      if (typeof claims.jti !== 'string')
+        throw new errors.InvalidClientAuth('client assertions must carry a jti');
+    },
     clientBasedCORS: () => false,
     // Only the operator registers clients (no dynamic registration), and honnin's
     // services live on loopback addresses, which oidc-provider's SSRF guard refuses.
