@@ -94,6 +94,13 @@ for (const backend of storageBackends()) {
       const { events } = await rp.events(String(r.userinfo!.txn));
       const verified = events.find((e) => e.type === 'card_verified');
       assert.equal(verified?.detail.revocation, 'good', 'J-LIS was asked (OCSP)');
+      assert.match(
+        String(verified?.detail.signed),
+        new RegExp(
+          `^honnin-jpki-login/1\nrp:${rp.clientId}\norigin:${rp.url}\nnonce:[A-Za-z0-9_-]+\nissued:`,
+        ),
+        'the service can see what the card signed',
+      );
       assert.deepEqual(
         events.map((e) => e.type),
         ['started', 'app_opened', 'device_unlocked', 'card_verified', 'consented', 'completed'],

@@ -314,9 +314,11 @@ export class CitizenApp {
             claims[claim] = await d.verifier.ageAtLeast(r.serial, ageOf(claim), who);
           const verified = sealIdentity(d.sealKey, { citizenId: r.citizenId, authSerial: r.serial, claims });
           await d.flows.update(flow.id, () => ({ verified, challenge: undefined }));
+          // what the card signed: this service, the origin the citizen saw, the flow's nonce, the time
           await d.events.record(who.transactionId, flow.clientId, 'card_verified', {
             certificate: 'auth',
             revocation: r.revocation.status,
+            signed: new TextDecoder().decode(b64(req.body?.challenge, 'challenge')),
           });
           return {
             ...(await this.#view((await d.flows.get(flow.id))!, req)),
