@@ -284,6 +284,22 @@ for (const backend of storageBackends()) {
       assert.equal(r.userinfo!.birthdate, undefined);
     });
 
+    test('a card taken out of the reader: the citizen may give up with card_removed', async () => {
+      const card = await tapSession(system, 'デモ1');
+      const p = await onPc({ scope: 'openid' });
+      const flowId = await bind(p);
+      const remove = await fetch(`${system.urls.cards}/v1/cards/${card.card.id}/remove`, { method: 'POST' });
+      assert.equal(remove.status, 200);
+      try {
+        const read = await phone.readForLogin(flowId, card);
+        assert.equal((read.card as { reason?: string }).reason, 'removed');
+        await phone.report(flowId, 'card_removed');
+      } finally {
+        await fetch(`${system.urls.cards}/v1/cards/${card.card.id}/insert`, { method: 'POST' });
+      }
+      assert.equal((await finishOnPc(p)).errorCode, 'card_removed');
+    });
+
     test('a signed login challenge is accepted once', async () => {
       const card = await tapSession(system, 'デモ1');
       const p = await onPc({ scope: 'openid' });

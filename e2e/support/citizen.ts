@@ -1,5 +1,5 @@
 import type { CardTransport } from '@honnin/card/client';
-import { type CardReadResult, readCardWith } from '@honnin/platform/citizen/browser/card';
+import { type CardReadRequest, type CardReadResult, readCard } from '@honnin/platform/citizen/browser/card';
 import { HttpAgent } from './http-agent.ts';
 import { SoftAuthenticator } from './soft-authenticator.ts';
 
@@ -62,13 +62,8 @@ export class CitizenPhone {
     return data;
   }
 
-  async #read(card: CardSession, req: Parameters<typeof readCardWith>[1]): Promise<CardReadResult> {
-    const transport = await card.transport();
-    try {
-      return await readCardWith(transport, req);
-    } finally {
-      await transport.close();
-    }
+  #read(card: CardSession, req: CardReadRequest): Promise<CardReadResult> {
+    return readCard(() => card.transport(), req);
   }
 
   /** 利用登録: terms, privacy policy, the passkey, and the card read with the auth PIN. */

@@ -43,7 +43,25 @@ export type CardReadResult =
   | { ok: false; reason: 'locked'; pin: PinKind }
   | { ok: false; reason: 'removed' | 'error' | 'no_signature_certificate'; message: string };
 
-export async function readCardWith(transport: CardTransport, req: CardReadRequest): Promise<CardReadResult> {
+/** Connects to the card (a tap), reads what the step needs, lets go of the card. */
+export async function readCard(
+  connect: () => Promise<CardTransport>,
+  req: CardReadRequest,
+): Promise<CardReadResult> {
+  let transport: CardTransport;
+  try {
+    transport = await connect();
+  } catch (e) {
+    return failure(e);
+  }
+  try {
+    return await readWith(transport, req);
+  } finally {
+    await transport.close().catch(() => {});
+  }
+}
+
+async function readWith(transport: CardTransport, req: CardReadRequest): Promise<CardReadResult> {
   const client = new JpkiClient(transport);
   const progress = req.onProgress ?? (() => {});
   let step: PinKind = req.kind === 'sign' ? 'sign' : 'auth';
@@ -79,9 +97,13 @@ export async function readCardWith(transport: CardTransport, req: CardReadReques
     if (e instanceof WrongPinError)
       return { ok: false, reason: 'pin_wrong', pin: step, triesLeft: e.triesLeft };
     if (e instanceof PinLockedError) return { ok: false, reason: 'locked', pin: step };
-    if (e instanceof NoSignatureCertificateError)
-      return { ok: false, reason: 'no_signature_certificate', message: e.message };
-    if (e instanceof CardRemovedError) return { ok: false, reason: 'removed', message: e.message };
-    return { ok: false, reason: 'error', message: (e as Error).message };
+    return failure(e);
   }
+}
+
+function failure(e: unknown): CardReadResult {
+  if (e instanceof NoSignatureCertificateError)
+    return { ok: false, reason: 'no_signature_certificate', message: e.message };
+  if (e instanceof CardRemovedError) return { ok: false, reason: 'removed', message: e.message };
+  return { ok: false, reason: 'error', message: (e as Error).message };
 }

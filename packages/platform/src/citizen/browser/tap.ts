@@ -1,5 +1,5 @@
 import { WebSocketTransport } from '@honnin/card/client';
-import { type CardReadRequest, type CardReadResult, readCardWith } from './card.ts';
+import { type CardReadRequest, type CardReadResult, readCard } from './card.ts';
 
 /**
  * Holding the card to the phone, in the simulation: a tap on the card host
@@ -12,18 +12,8 @@ export interface Reader {
   url: string;
 }
 
-export async function tapAndRead(reader: Reader, req: CardReadRequest): Promise<CardReadResult> {
-  let transport: WebSocketTransport;
-  try {
-    transport = await WebSocketTransport.connect(reader.url, { timeoutMs: 30_000 });
-  } catch (e) {
-    return { ok: false, reason: 'error', message: (e as Error).message };
-  }
-  try {
-    return await readCardWith(transport, req);
-  } finally {
-    await transport.close().catch(() => {});
-  }
+export function tapAndRead(reader: Reader, req: CardReadRequest): Promise<CardReadResult> {
+  return readCard(() => WebSocketTransport.connect(reader.url, { timeoutMs: 30_000 }), req);
 }
 
 /** The tap URL of a card on the card host (http(s) base → ws(s)). */
