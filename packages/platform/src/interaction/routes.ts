@@ -69,8 +69,12 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
     return details;
   }
 
-  async function flowOf(req: FastifyRequest<UidParams>, reply: FastifyReply): Promise<Flow> {
-    const details = await interactionOf(req, reply);
+  async function flowOf(
+    req: FastifyRequest<UidParams>,
+    reply: FastifyReply,
+    known?: Awaited<ReturnType<typeof interactionOf>>,
+  ): Promise<Flow> {
+    const details = known ?? (await interactionOf(req, reply));
     const existing = await d.flows.forInteraction(details.uid);
     if (existing) return existing;
     return startFlow(details.uid, details.params as Record<string, unknown>);
@@ -137,7 +141,7 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
   app.get<UidParams>('/interaction/:uid', async (req, reply) => {
     const details = await interactionOf(req, reply);
     const lang = requestLang(req, reply, details.params.ui_locales);
-    const flow = await flowOf(req, reply);
+    const flow = await flowOf(req, reply, details);
     const service = flow.clientNameEn && lang === 'en' ? flow.clientNameEn : flow.clientName;
     const texts = serviceTexts(lang);
     if (flow.testMode) return reply.type('text/html').send(testResponsePage(req, flow, lang, service));
