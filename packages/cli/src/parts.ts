@@ -14,13 +14,13 @@ import { mailboxPart } from './mailbox-part.ts';
  * before it over HTTP while starting). Add a part with one line here.
  */
 export const PARTS: PartModule[] = [
-  mailboxPart as unknown as PartModule,
-  jlisPart as unknown as PartModule,
-  cardsPart as unknown as PartModule,
-  platformPart as unknown as PartModule,
-  dipsPart as unknown as PartModule,
-  officialCaPart as unknown as PartModule,
-  paymentPart as unknown as PartModule,
-  qualificationsPart as unknown as PartModule,
-  verifyPart as unknown as PartModule,
+  mailboxPart,
+  jlisPart,
+  cardsPart,
+  platformPart,
+  dipsPart,
+  officialCaPart,
+  paymentPart,
+  qualificationsPart,
+  verifyPart,
 ];

@@ -77,7 +77,11 @@ export interface PartModule<S extends z.ZodObject = z.ZodObject> {
   commands?(cmd: Command, load: () => Promise<CommandContext<z.infer<S>>>): void;
 }
 
-/** Identity helper that keeps a part's config type attached to it. */
-export function definePart<S extends z.ZodObject>(part: PartModule<S>): PartModule<S> {
-  return part;
+/**
+ * Declares a part: type-checks `start` and `commands` against the part's own
+ * config schema, then erases that type so the CLI can hold every part in one list
+ * (the CLI hands each part exactly its section, parsed by that same schema).
+ */
+export function definePart<S extends z.ZodObject>(part: PartModule<S>): PartModule {
+  return part as unknown as PartModule;
 }
