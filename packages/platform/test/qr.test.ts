@@ -28,7 +28,8 @@ test('an opened link is checked: genuine, current QR, fresh, within its lifetime
       () => codes.check(flow(), p as never, now),
       (e: { code?: string }) => e.code === code,
     );
-  fails({ ...link, c: `${link.c.slice(0, -1)}A` }, T0 + 3000, 'qr_invalid');
+  const tampered = link.c.slice(0, -1) + (link.c.endsWith('A') ? 'B' : 'A'); // always a different code
+  fails({ ...link, c: tampered }, T0 + 3000, 'qr_invalid');
   fails({ ...link, t: '3' }, T0 + 3000, 'qr_invalid');
   fails({ ...link, q: 'another' }, T0 + 3000, 'qr_invalid');
   fails(link, T0 + 9000, 'qr_expired'); // a relayed screenshot, 7 s later
