@@ -22,9 +22,7 @@ import {
   verifySignature,
 } from '@honnin/jpki';
 import fc from 'fast-check';
-import { crlBytes } from './support/crl-writer.ts';
-import { type OcspServer, startOcspServer } from './support/ocsp-server.ts';
-import { openSimulator, type Simulator, type TestCard } from './support/simulator.ts';
+import { type JlisService, openSimulator, type Simulator, type TestCard } from './support/simulator.ts';
 
 /**
  * Random and mutated certificates, challenges, CMS, CRLs and OCSP responses:
@@ -79,7 +77,7 @@ describe('bad input ends in typed errors', () => {
   let sim: Simulator;
   let card: TestCard;
   let validator: CertificateValidator;
-  let server: OcspServer;
+  let jlis: JlisService;
 
   before(async () => {
     sim = await openSimulator();
@@ -89,12 +87,9 @@ describe('bad input ends in typed errors', () => {
       policies: TEST_POLICIES,
       cacheSize: 0,
     });
-    server = await startOcspServer(sim.jlis);
+    jlis = await sim.serve();
   });
-  after(async () => {
-    await server.close();
-    await sim.close();
-  });
+  after(() => sim.close());
 
   test('certificates', async () => {
     await fc.assert(
@@ -175,18 +170,16 @@ describe('bad input ends in typed errors', () => {
   });
 
   test('CRLs, whole and in random chunks', async () => {
-    const ca = sim.jlis.ca.active('auth');
-    const crl = await crlBytes({
-      issuerCertificate: ca.certDer,
-      key: await sim.jlis.ca.key(ca.id),
-      thisUpdate: sim.clock.now,
-      nextUpdate: new Date(sim.clock.now.getTime() + 86_400_000),
-      entries: [1n, 2n, 300n, 0x1234567890n].map((serial, i) => ({
-        serial,
-        revokedAt: sim.clock.now,
-        reasonCode: i,
-      })),
-    });
+    // J-LIS's auth CRL after a loss (certificateHold) and two requests (unspecified: no reason; keyCompromise)
+    for (const event of [
+      { type: 'loss' },
+      { type: 'request' },
+      { type: 'request', reason: 'keyCompromise' },
+    ] as const) {
+      await sim.jlis.lifecycle.apply((await sim.issue()).issued.cardId, event);
+    }
+    const crl = await jlis.crl(card.issued.auth.caId);
+    assert.equal((await buildCrlIndex(crl, { trust: validator.trust })).size, 3);
     await fc.assert(
       fc.asyncProperty(inputsFrom(crl), fc.integer({ min: 1, max: 64 }), (bytes, size) =>
         typedOrOk(async () => {
@@ -203,9 +196,9 @@ describe('bad input ends in typed errors', () => {
   test('OCSP responses from the simulator, mutated', async () => {
     let captured: Uint8Array | undefined;
     const client = new OcspClient({
-      url: server.url,
+      url: jlis.ocspUrl,
       nonce: false,
-      headers: { authorization: `Bearer ${server.apiKey}` },
+      headers: jlis.headers,
       now: () => sim.clock.now,
       fetch: async (url, init) => {
         const res = await fetch(url, init);

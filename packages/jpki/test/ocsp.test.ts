@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { sign } from 'node:crypto';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
   type CertificateRevokedError,
@@ -8,12 +8,18 @@ import {
   createLoginChallenge,
   type JpkiError,
   OcspClient,
+  type OcspFetch,
   TEST_POLICIES,
   verifyLogin,
   verifySignature,
 } from '@honnin/jpki';
-import { type OcspServer, startOcspServer } from './support/ocsp-server.ts';
-import { cardKey, openSimulator, type Simulator, type TestCard } from './support/simulator.ts';
+import {
+  cardKey,
+  type JlisService,
+  openSimulator,
+  type Simulator,
+  type TestCard,
+} from './support/simulator.ts';
 
 async function rejects(p: Promise<unknown>, code: string): Promise<JpkiError> {
   try {
@@ -25,27 +31,49 @@ async function rejects(p: Promise<unknown>, code: string): Promise<JpkiError> {
   assert.fail(`expected ${code}`);
 }
 
-describe('OCSP client against the J-LIS simulator responder over HTTP', () => {
+/** Someone between us and J-LIS who answers every request after the first with J-LIS's first answer. */
+function replaying(): OcspFetch {
+  let first: ArrayBuffer | undefined;
+  return async (url, init) => {
+    if (!first) first = await (await fetch(url, init)).arrayBuffer();
+    const body = first;
+    return { status: 200, arrayBuffer: async () => body };
+  };
+}
+
+/** A TCP peer that accepts connections and never says a word. */
+async function silentResponder(): Promise<{ url: string; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => sockets.add(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/ocsp`,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe('OCSP client against J-LIS’s own HTTP server', () => {
   let sim: Simulator;
-  let server: OcspServer;
+  let jlis: JlisService;
   let validator: CertificateValidator;
   const document = new TextEncoder().encode('口座開設申込書');
 
   before(async () => {
     sim = await openSimulator();
-    server = await startOcspServer(sim.jlis);
+    jlis = await sim.serve();
     validator = new CertificateValidator({ trustAnchors: sim.anchors(), policies: TEST_POLICIES });
   });
-  after(async () => {
-    await server.close();
-    await sim.close();
-  });
+  after(() => sim.close());
 
   const client = (over: Partial<ConstructorParameters<typeof OcspClient>[0]> = {}) =>
     new OcspClient({
-      url: server.url,
+      url: jlis.ocspUrl,
       fetch,
-      headers: { authorization: `Bearer ${server.apiKey}` },
+      headers: jlis.headers,
       now: () => sim.clock.now,
       ...over,
     });
@@ -71,15 +99,15 @@ describe('OCSP client against the J-LIS simulator responder over HTTP', () => {
     const card = await sim.issue();
     const ocsp = client();
     const { input, expected } = login(card);
-    const before = server.requests;
+    const before = await jlis.ocspAnswers();
     const r = await verifyLogin(input, { validator, expected, at: sim.clock.now, revocation: ocsp });
     assert.equal(r.revocation.status, 'good');
     assert.ok(r.revocation.status === 'good' && r.revocation.source === 'ocsp' && r.revocation.nextUpdate);
     await verifyLogin(input, { validator, expected, at: sim.clock.now, revocation: ocsp });
-    assert.equal(server.requests, before + 1, 'the second login is answered from the cache');
+    assert.equal(await jlis.ocspAnswers(), before + 1, 'the second login is answered from the cache');
     const s = await verifySignature(signed(card), { validator, at: sim.clock.now, revocation: ocsp });
     assert.equal(s.revocation.status, 'good');
-    assert.equal(server.requests, before + 2);
+    assert.equal(await jlis.ocspAnswers(), before + 2, 'J-LIS metered one answer per certificate');
   });
 
   test('a move revokes the signature certificate (affiliationChanged: 4 items changed) but not the auth one', async () => {
@@ -129,38 +157,30 @@ describe('OCSP client against the J-LIS simulator responder over HTTP', () => {
 
   test('a replayed answer (nonce not echoed) is refused', async () => {
     const card = await sim.issue();
-    const ocsp = client({ cacheSize: 0 });
+    const ocsp = client({ cacheSize: 0, fetch: replaying() });
     const { input, expected } = login(card);
-    await verifyLogin(input, { validator, expected, at: sim.clock.now, revocation: ocsp });
-    server.mode = 'replay';
-    try {
-      const e = await rejects(
-        verifyLogin(input, { validator, expected, at: sim.clock.now, revocation: ocsp }),
-        'ERR_JPKI_REVOCATION_UNKNOWN',
-      );
-      assert.equal((e.cause as JpkiError).code, 'ERR_JPKI_OCSP_RESPONSE_INVALID');
-      assert.match((e.cause as Error).message, /nonce/);
-    } finally {
-      server.mode = 'normal';
-    }
+    const first = await verifyLogin(input, { validator, expected, at: sim.clock.now, revocation: ocsp });
+    assert.equal(first.revocation.status, 'good');
+    const e = await rejects(
+      verifyLogin(input, { validator, expected, at: sim.clock.now, revocation: ocsp }),
+      'ERR_JPKI_REVOCATION_UNKNOWN',
+    );
+    assert.equal((e.cause as JpkiError).code, 'ERR_JPKI_OCSP_RESPONSE_INVALID');
+    assert.match((e.cause as Error).message, /nonce/);
   });
 
   test('a responder the CA did not authorise is refused (another J-LIS answering)', async () => {
     const rogue = await openSimulator();
-    const rogueServer = await startOcspServer(rogue.jlis);
     try {
+      const rogueJlis = await rogue.serve();
       const card = await sim.issue();
-      const ocsp = client({
-        url: rogueServer.url,
-        headers: { authorization: `Bearer ${rogueServer.apiKey}` },
-      });
+      const ocsp = client({ url: rogueJlis.ocspUrl, headers: rogueJlis.headers });
       const { certificate, anchor } = validator.validate(card.issued.auth.der, {
         purpose: 'auth',
         at: sim.clock.now,
       });
       await rejects(ocsp.check(certificate, anchor), 'ERR_JPKI_OCSP_RESPONSE_INVALID');
     } finally {
-      await rogueServer.close();
       await rogue.close();
     }
   });
@@ -185,17 +205,20 @@ describe('OCSP client against the J-LIS simulator responder over HTTP', () => {
     }
   });
 
-  test('without the verifier API key J-LIS answers unauthorized', async () => {
+  test('without a registered verifier’s API key J-LIS answers unauthorized, and meters nothing', async () => {
     const card = await sim.issue();
     const { certificate, anchor } = validator.validate(card.issued.auth.der, {
       purpose: 'auth',
       at: sim.clock.now,
     });
-    const e = await rejects(
-      client({ headers: {} }).check(certificate, anchor),
-      'ERR_JPKI_OCSP_ERROR_RESPONSE',
-    );
-    assert.equal(e.details?.responseStatus, 'unauthorized');
+    const before = await jlis.ocspAnswers();
+    const keys: Record<string, string>[] = [{}, { authorization: 'Bearer jlisv_not-a-registered-key' }];
+    for (const headers of keys) {
+      const e = await rejects(client({ headers }).check(certificate, anchor), 'ERR_JPKI_OCSP_ERROR_RESPONSE');
+      assert.equal(e.details?.responseStatus, 'unauthorized');
+      assert.equal(e.status, 502);
+    }
+    assert.equal(await jlis.ocspAnswers(), before);
   });
 
   test('unreachable and silent responders: OCSP unavailable, the login fails as revocation unknown', async () => {
@@ -219,19 +242,19 @@ describe('OCSP client against the J-LIS simulator responder over HTTP', () => {
       (e.details!.failures as { code: string }[]).map((f) => f.code),
       ['ERR_JPKI_OCSP_UNAVAILABLE'],
     );
-    server.mode = 'hang';
+    const silent = await silentResponder();
     try {
       const { certificate, anchor } = validator.validate(card.issued.auth.der, {
         purpose: 'auth',
         at: sim.clock.now,
       });
       const t = await rejects(
-        client({ timeout: 200 }).check(certificate, anchor),
+        client({ url: silent.url, timeout: 200 }).check(certificate, anchor),
         'ERR_JPKI_OCSP_UNAVAILABLE',
       );
       assert.match(t.message, /did not answer within 200 ms/);
     } finally {
-      server.mode = 'normal';
+      await silent.close();
     }
   });
 });
