@@ -18,7 +18,7 @@ import {
   verifyLogin,
 } from '@honnin/jpki';
 import { tempDir } from '@honnin/runtime/testing';
-import { syntheticEntries, writeAlteredCrl } from '../packages/jpki/test/support/crl.ts';
+import { syntheticEntries, writeCrlWithExtraEntries } from '../packages/jpki/test/support/crl.ts';
 import { openSimulator } from '../packages/jpki/test/support/simulator.ts';
 import { heading, rate, rateSync, row } from './lib.ts';
 
@@ -83,7 +83,7 @@ export default async function jpkiBench(): Promise<void> {
     // signed with its auth CA key, listing synthetic revocations
     const authCa = sim.jlis.ca.active('auth').id;
     const crlChunks: Uint8Array[] = [];
-    await writeAlteredCrl(sim.jlis, authCa, { extra: syntheticEntries(100_000, at) }, async (c) => {
+    await writeCrlWithExtraEntries(sim.jlis, authCa, syntheticEntries(100_000, at), async (c) => {
       crlChunks.push(c.slice());
     });
     await crl.update(Buffer.concat(crlChunks));
@@ -126,7 +126,7 @@ export default async function jpkiBench(): Promise<void> {
     for (const count of [1_000_000, 10_000_000]) {
       const file = join(tmp.dir, `crl-${count}.der`);
       const out = createWriteStream(file, { highWaterMark: 1 << 20 });
-      await writeAlteredCrl(sim.jlis, authCa, { extra: syntheticEntries(count, at) }, async (c) => {
+      await writeCrlWithExtraEntries(sim.jlis, authCa, syntheticEntries(count, at), async (c) => {
         if (!out.write(c.slice())) await once(out, 'drain');
       });
       await new Promise<void>((r) => out.end(() => r()));

@@ -20,11 +20,11 @@ import {
 } from '@honnin/jpki';
 import { tempDir } from '@honnin/runtime/testing';
 import {
-  alterCrl,
   type CrlEntry,
+  crlWithExtraEntries,
   SYNTHETIC_REASONS,
   syntheticEntries,
-  writeAlteredCrl,
+  writeCrlWithExtraEntries,
 } from './support/crl.ts';
 import {
   type CardKey,
@@ -260,7 +260,7 @@ describe('CRLs J-LIS publishes after life events', () => {
       })),
     ];
     const own = (await sim.jlis.crls.current(authCa)).entries;
-    const crl = await alterCrl(sim.jlis, authCa, { extra });
+    const crl = await crlWithExtraEntries(sim.jlis, authCa, extra);
     for (const size of [1, 7, 64, 4093, crl.length]) {
       async function* chunks() {
         for (let i = 0; i < crl.length; i += size) yield crl.subarray(i, i + size);
@@ -361,10 +361,10 @@ describe('CRLs J-LIS publishes after life events', () => {
   test('100,000 more entries stream in fixed-size chunks from J-LIS’s encoder', async () => {
     const own = (await sim.jlis.crls.current(authCa)).entries;
     const chunks: Uint8Array[] = [];
-    await writeAlteredCrl(
+    await writeCrlWithExtraEntries(
       sim.jlis,
       authCa,
-      { extra: syntheticEntries(100_000, new Date('2026-01-01T00:00:00Z')) },
+      syntheticEntries(100_000, new Date('2026-01-01T00:00:00Z')),
       async (c) => {
         chunks.push(c.slice());
       },

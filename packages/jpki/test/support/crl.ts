@@ -6,28 +6,25 @@ import { CertificateList, CRLReason, id_ce_cRLReasons } from '@peculiar/asn1-x50
 
 export type { CrlEntry };
 
-/** What a test changes in a CRL J-LIS published: only what J-LIS itself never does. */
-export interface CrlChanges {
-  thisUpdate?: Date | undefined;
-  nextUpdate?: Date | undefined;
-  number?: bigint | undefined;
-  /** entries listed after J-LIS's own, in the order given (serials J-LIS never issues) */
-  extra?: readonly CrlEntry[] | AsyncIterable<readonly CrlEntry[]> | undefined;
-}
+/** Entries for a CRL, as one array or in batches. */
+export type CrlEntries = readonly CrlEntry[] | AsyncIterable<readonly CrlEntry[]>;
 
 /**
- * The CRL J-LIS currently publishes for a CA generation, changed and signed
- * again with that generation's key by J-LIS's own encoder (jlis/crl/writer),
+ * The CRL J-LIS currently publishes for a CA generation with `extra` entries
+ * after its own (serials J-LIS never issues, in the order given), signed again
+ * with that generation's key by J-LIS's own encoder (jlis/crl/writer) and
  * streamed to `sink` (which must copy what it keeps).
  */
-export async function writeAlteredCrl(
+export async function writeCrlWithExtraEntries(
   jlis: Jlis,
   caId: string,
-  changes: CrlChanges,
+  extra: CrlEntries,
   sink: (chunk: Uint8Array) => Promise<void>,
 ): Promise<void> {
   const published = await jlis.crls.current(caId);
-  const list = AsnConvert.parse(await jlis.crls.der(caId), CertificateList).tbsCertList;
+  const der: Buffer[] = [];
+  for await (const c of jlis.crls.chunks(published)) der.push(Buffer.from(c));
+  const list = AsnConvert.parse(Buffer.concat(der), CertificateList).tbsCertList;
   const own: CrlEntry[] = (list.revokedCertificates ?? []).map((r) => {
     const reason = r.crlEntryExtensions?.find((e) => e.extnID === id_ce_cRLReasons);
     return {
@@ -36,7 +33,6 @@ export async function writeAlteredCrl(
       reason: reason ? AsnConvert.parse(reason.extnValue, CRLReason).reason : 0,
     };
   });
-  const extra = changes.extra ?? [];
   async function* entries(): AsyncIterable<readonly CrlEntry[]> {
     yield own;
     if (Symbol.asyncIterator in extra) yield* extra;
@@ -48,19 +44,19 @@ export async function writeAlteredCrl(
       issuerDer: decodeX509(g.certDer).subjectDer,
       issuerSpkiDer: g.spkiDer,
       signingKey: await jlis.ca.key(caId),
-      thisUpdate: changes.thisUpdate ?? published.thisUpdate,
-      nextUpdate: changes.nextUpdate ?? published.nextUpdate,
-      number: changes.number ?? BigInt(published.number),
+      thisUpdate: published.thisUpdate,
+      nextUpdate: published.nextUpdate,
+      number: BigInt(published.number),
     },
     entries(),
     sink,
   );
 }
 
-/** writeAlteredCrl into memory (small CRLs). */
-export async function alterCrl(jlis: Jlis, caId: string, changes: CrlChanges): Promise<Uint8Array> {
+/** writeCrlWithExtraEntries into memory. */
+export async function crlWithExtraEntries(jlis: Jlis, caId: string, extra: CrlEntries): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
-  await writeAlteredCrl(jlis, caId, changes, async (c) => {
+  await writeCrlWithExtraEntries(jlis, caId, extra, async (c) => {
     chunks.push(Buffer.from(c));
   });
   return new Uint8Array(Buffer.concat(chunks));
