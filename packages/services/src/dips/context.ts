@@ -23,6 +23,3 @@ export interface Dips {
   /** staff pages' password */
   staffPassword: string;
 }
-
-/** Session ids of staff members are kept apart from citizens' account ids. */
-export const STAFF_ACCOUNT = 'staff';

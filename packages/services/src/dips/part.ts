@@ -1,5 +1,6 @@
 import { definePart, listen, port, z } from '@honnin/runtime';
-import { createDipsService, randomStaffPassword } from './service.ts';
+import { randomStaffPassword } from '../web/staff.ts';
+import { createDipsService } from './service.ts';
 
 /**
  * `honnin start` runs the drone registration service (DIPS-REG) as a relying

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   createHttpServer,
   createMailer,
@@ -10,9 +9,7 @@ import {
   silentLogger,
 } from '@honnin/runtime';
 import type { FastifyInstance } from 'fastify';
-import { RelyingParty } from '../relying-party/client.ts';
-import { RelyingPartyKeys } from '../relying-party/keys.ts';
-import type { RelyingPartyDB } from '../relying-party/store.ts';
+import { installRelyingParty } from '../relying-party/install.ts';
 import { installWeb } from '../web/install.ts';
 import { Accounts } from './account/accounts.ts';
 import { accountRoutes } from './account/routes.ts';
@@ -69,15 +66,6 @@ export async function createDipsService(o: DipsOptions): Promise<DipsService> {
   const db = storage.db as Kysely<DipsDB>;
   const mailer = createMailer({ smtpUrl: o.smtpUrl, from: o.mailFrom });
   try {
-    const keys = await RelyingPartyKeys.load(db as unknown as Kysely<RelyingPartyDB>, clock);
-    const rp = new RelyingParty({
-      issuer: o.issuer,
-      clientId: o.clientId,
-      redirectUri: `${o.publicUrl}/auth/callback`,
-      storage,
-      keys,
-      clock,
-    });
     const outbox = new Outbox(db, mailer, clock, logger, o.outboxLeaseMs);
     const accounts = new Accounts(db, clock);
     const applications = new Applications(db, clock);
@@ -103,6 +91,13 @@ export async function createDipsService(o: DipsOptions): Promise<DipsService> {
       clock,
       secureCookies: o.publicUrl.startsWith('https:'),
     });
+    const rp = await installRelyingParty(app, {
+      storage,
+      issuer: o.issuer,
+      clientId: o.clientId,
+      publicUrl: o.publicUrl,
+      clock,
+    });
     const d: Dips = {
       db,
       clock,
@@ -116,19 +111,15 @@ export async function createDipsService(o: DipsOptions): Promise<DipsService> {
       publicUrl: o.publicUrl,
       staffPassword: o.staffPassword,
     };
-    keys.route(app);
     accountRoutes(app, d);
     applicationRoutes(app, d);
     verificationRoutes(app, d);
     staffRoutes(app, d);
     outbox.start(o.outboxIntervalMs);
-    const sweeper = setInterval(() => void rp.sweep().catch(() => {}), 3600_000);
-    sweeper.unref();
 
     return {
       app,
       async close() {
-        clearInterval(sweeper);
         await app.close();
         await outbox.stop();
         mailer.close();
@@ -141,6 +132,3 @@ export async function createDipsService(o: DipsOptions): Promise<DipsService> {
     throw e;
   }
 }
-
-/** A staff password for a start without one configured (printed in the start banner). */
-export const randomStaffPassword = () => randomBytes(9).toString('base64url');

@@ -1,7 +1,4 @@
-import type { FastifyRequest } from 'fastify';
-import { buttonForm } from '../web/forms.ts';
-import type { SiteOptions } from '../web/layout.ts';
-import { STAFF_ACCOUNT } from './context.ts';
+import { serviceSite } from '../web/site.ts';
 import { MINISTRY, SERVICE_NAME } from './texts.ts';
 
 const CSS = `
@@ -18,31 +15,22 @@ const CSS = `
 `;
 
 /** The header of every page: menu links for a logged-in citizen, the staff menu for staff. */
-export function site(req: FastifyRequest): SiteOptions {
-  const s = req.session;
-  const who = s?.accountId;
-  const logout = (action: string) =>
-    buttonForm(req.lang, s!, action, { ja: 'ログアウト', en: 'Log out' }, { className: 'link' });
-  if (who === STAFF_ACCOUNT) {
-    return {
-      serviceName: SERVICE_NAME,
-      tagline: { ja: '審査担当者', en: 'Staff' },
-      nav: [{ href: '/staff', text: { ja: '申請一覧', en: 'Applications' } }],
-      headerForm: logout('/staff/logout'),
-      css: CSS,
-    };
-  }
-  return {
-    serviceName: SERVICE_NAME,
+export const site = serviceSite({
+  serviceName: SERVICE_NAME,
+  css: CSS,
+  citizens: {
     tagline: MINISTRY,
-    nav: who
-      ? [
-          { href: '/', text: { ja: 'メインメニュー', en: 'Main menu' } },
-          { href: '/applications', text: { ja: '申請状況確認', en: 'Application status' } },
-          { href: '/account', text: { ja: 'アカウント情報', en: 'Account' } },
-        ]
-      : [{ href: '/login', text: { ja: 'ログイン', en: 'Log in' } }],
-    headerForm: who ? logout('/logout') : undefined,
-    css: CSS,
-  };
-}
+    nav: (loggedIn) =>
+      loggedIn
+        ? [
+            { href: '/', text: { ja: 'メインメニュー', en: 'Main menu' } },
+            { href: '/applications', text: { ja: '申請状況確認', en: 'Application status' } },
+            { href: '/account', text: { ja: 'アカウント情報', en: 'Account' } },
+          ]
+        : [{ href: '/login', text: { ja: 'ログイン', en: 'Log in' } }],
+  },
+  staff: {
+    tagline: { ja: '審査担当者', en: 'Staff' },
+    nav: [{ href: '/staff', text: { ja: '申請一覧', en: 'Applications' } }],
+  },
+});

@@ -22,6 +22,3 @@ export interface Quals {
    */
   sandbox: boolean;
 }
-
-/** The session account of managing-body staff, kept apart from holders' user codes. */
-export const STAFF_ACCOUNT = 'staff';

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { definePart, envBoolean, HonninError, listen, port, z } from '@honnin/runtime';
 import { hostedCheckoutGateway } from '../payment/gateway.ts';
 import { DEMO_SECRET_KEY } from '../payment/part.ts';
 import { relyingPartyMigrations } from '../relying-party/store.ts';
+import { randomStaffPassword } from '../web/staff.ts';
 import { CATALOGUE } from './catalogue.ts';
 import { enrollWithOfficialCa } from './certificate/signing-keys.ts';
 import { DEMO_ENROLLMENT_TOKEN } from './official-ca/part.ts';
@@ -45,7 +45,7 @@ export const qualificationsPart = definePart({
     const c = ctx.config;
     const host = `http://${ctx.shared.publicHost}`;
     const publicUrl = ctx.urls.qualifications ?? `${host}:${c.port}`;
-    const staffPassword = c.staffPassword ?? randomBytes(9).toString('base64url');
+    const staffPassword = c.staffPassword ?? randomStaffPassword();
     const service = await createQualificationsService({
       storage: { dataDir: ctx.shared.dataDir, databaseUrl: ctx.shared.databaseUrl },
       publicUrl,

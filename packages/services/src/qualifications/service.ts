@@ -1,6 +1,5 @@
 import {
   createHttpServer,
-  type Kysely,
   type Logger,
   type Metrics,
   type StorageOptions,
@@ -8,12 +7,12 @@ import {
 } from '@honnin/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { PaymentGateway } from '../payment/gateway.ts';
-import { RelyingParty } from '../relying-party/client.ts';
-import { RelyingPartyKeys } from '../relying-party/keys.ts';
-import { type RelyingPartyDB, relyingPartyMigrations } from '../relying-party/store.ts';
+import { installRelyingParty } from '../relying-party/install.ts';
+import { relyingPartyMigrations } from '../relying-party/store.ts';
 import { installWeb } from '../web/install.ts';
+import { isStaff, STAFF_PATHS } from '../web/staff.ts';
 import type { Enroll } from './certificate/signing-keys.ts';
-import { type Quals, STAFF_ACCOUNT } from './context.ts';
+import type { Quals } from './context.ts';
 import { applicationRoutes } from './portal/applications.ts';
 import { loginRoutes } from './portal/login.ts';
 import { paymentRoutes } from './portal/payments.ts';
@@ -65,14 +64,6 @@ export async function createQualificationsService(o: QualificationsOptions): Pro
     extraMigrations: relyingPartyMigrations,
   });
   try {
-    const keys = await RelyingPartyKeys.load(registry.storage.db as unknown as Kysely<RelyingPartyDB>);
-    const rp = new RelyingParty({
-      issuer: o.issuer,
-      clientId: o.clientId,
-      redirectUri: `${o.publicUrl}/auth/callback`,
-      storage: registry.storage,
-      keys,
-    });
     const app = createHttpServer({
       name: 'qualifications',
       logger,
@@ -88,12 +79,18 @@ export async function createQualificationsService(o: QualificationsOptions): Pro
       concurrentLogin: 'replace',
       secureCookies: o.publicUrl.startsWith('https:'),
     });
+    const rp = await installRelyingParty(app, {
+      storage: registry.storage,
+      issuer: o.issuer,
+      clientId: o.clientId,
+      publicUrl: o.publicUrl,
+    });
     const d: Quals = {
       registry,
       rp,
       web,
       async holderOnly(req, reply) {
-        if (req.session.accountId === STAFF_ACCOUNT) return reply.redirect('/staff', 303);
+        if (isStaff(req)) return reply.redirect(STAFF_PATHS.home, 303);
         return web.requireLogin(req, reply);
       },
       payments: o.payments,
@@ -101,20 +98,16 @@ export async function createQualificationsService(o: QualificationsOptions): Pro
       staffPassword: o.staffPassword,
       sandbox: !!o.sandbox,
     };
-    keys.route(app);
     registerRegistryApi(app, registry);
     loginRoutes(app, d);
     qualificationRoutes(app, d);
     await applicationRoutes(app, d);
     paymentRoutes(app, d);
     staffRoutes(app, d);
-    const sweeper = setInterval(() => void rp.sweep().catch(() => {}), 3600_000);
-    sweeper.unref();
     return {
       app,
       registry,
       async close() {
-        clearInterval(sweeper);
         await app.close();
         await registry.close();
       },

@@ -1,7 +1,4 @@
-import type { FastifyRequest } from 'fastify';
-import { buttonForm } from '../web/forms.ts';
-import type { SiteOptions } from '../web/layout.ts';
-import { STAFF_ACCOUNT } from './context.ts';
+import { serviceSite } from '../web/site.ts';
 import { OPERATOR, SERVICE_NAME } from './texts.ts';
 
 const CSS = `
@@ -19,33 +16,24 @@ const CSS = `
 `;
 
 /** The header of every page: the holder's menu, or the managing body's staff menu. */
-export function site(req: FastifyRequest): SiteOptions {
-  const s = req.session;
-  const who = s?.accountId;
-  const logout = (action: string) =>
-    buttonForm(req.lang, s!, action, { ja: 'ログアウト', en: 'Log out' }, { className: 'link' });
-  if (who === STAFF_ACCOUNT) {
-    return {
-      serviceName: SERVICE_NAME,
-      tagline: { ja: '資格管理団体 審査担当', en: 'Managing body staff' },
-      nav: [
-        { href: '/staff', text: { ja: '申請一覧', en: 'Applications' } },
-        { href: '/staff/certificates', text: { ja: '資格者証', en: 'Certificates' } },
-      ],
-      headerForm: logout('/staff/logout'),
-      css: CSS,
-    };
-  }
-  return {
-    serviceName: SERVICE_NAME,
+export const site = serviceSite({
+  serviceName: SERVICE_NAME,
+  css: CSS,
+  citizens: {
     tagline: OPERATOR,
-    nav: who
-      ? [
-          { href: '/qualifications', text: { ja: '国家資格', en: 'Qualifications' } },
-          { href: '/payments', text: { ja: '決済', en: 'Payments' } },
-        ]
-      : [],
-    headerForm: who ? logout('/logout') : undefined,
-    css: CSS,
-  };
-}
+    nav: (loggedIn) =>
+      loggedIn
+        ? [
+            { href: '/qualifications', text: { ja: '国家資格', en: 'Qualifications' } },
+            { href: '/payments', text: { ja: '決済', en: 'Payments' } },
+          ]
+        : [],
+  },
+  staff: {
+    tagline: { ja: '資格管理団体 審査担当', en: 'Managing body staff' },
+    nav: [
+      { href: '/staff', text: { ja: '申請一覧', en: 'Applications' } },
+      { href: '/staff/certificates', text: { ja: '資格者証', en: 'Certificates' } },
+    ],
+  },
+});

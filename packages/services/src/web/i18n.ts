@@ -33,6 +33,11 @@ export function bilingual(text: Textish, separator = ' / '): string {
   return typeof text === 'string' ? text : `${text.ja}${separator}${text.en}`;
 }
 
+/** The calendar date in Japan at an instant, YYYY-MM-DD (as `<input type=date>` sends dates). */
+export function japanDate(epochMs: number): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date(epochMs));
+}
+
 /** Dates as citizens read them: 2026/01/31 and 2026/01/31 14:05 (Japan time). */
 export function formatDate(epochMs: number, withTime = false): string {
   const parts = new Intl.DateTimeFormat('en-CA', {

@@ -4,4 +4,6 @@ export * from './i18n.ts';
 export * from './install.ts';
 export * from './layout.ts';
 export * from './session.ts';
+export * from './site.ts';
+export * from './staff.ts';
 export * from './validation.ts';

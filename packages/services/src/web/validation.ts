@@ -57,6 +57,10 @@ export const messages = {
     ja: '「{label}」は今日より前の日付を入力してください。',
     en: '{label} must be a date in the past.',
   },
+  notFutureDate: {
+    ja: '「{label}」は今日以前の日付を入力してください。',
+    en: '{label} must be today or earlier.',
+  },
 } satisfies Record<string, Text>;
 
 const labelled = (t: Text, label: Text, extra: Record<string, string | number> = {}): Text => ({
@@ -117,14 +121,19 @@ export function emailField(label: Text) {
   );
 }
 
-/** A date (YYYY-MM-DD, as `<input type=date>` sends it), optionally before `today()`. */
-export function dateField(label: Text, opts: { pastOf?: () => string } = {}) {
+/**
+ * A date (YYYY-MM-DD, as `<input type=date>` sends it), optionally `before`
+ * today (a birth date) or `upTo` today, today included (the date of an event);
+ * both take today's date, e.g. `() => japanDate(clock())`.
+ */
+export function dateField(label: Text, opts: { before?: () => string; upTo?: () => string } = {}) {
   return trimmed.pipe(
     z
       .string()
       .min(1, says(labelled(messages.required, label)))
       .pipe(z.iso.date(says(labelled(messages.date, label))))
-      .refine((d) => !opts.pastOf || d < opts.pastOf(), says(labelled(messages.pastDate, label))),
+      .refine((d) => !opts.before || d < opts.before(), says(labelled(messages.pastDate, label)))
+      .refine((d) => !opts.upTo || d <= opts.upTo(), says(labelled(messages.notFutureDate, label))),
   );
 }
 

@@ -80,7 +80,7 @@ async function startApp(storage: Storage<unknown>, concurrentLogin: ConcurrentLo
       },
     ),
     email: emailField({ ja: 'メールアドレス', en: 'E-mail address' }),
-    born: dateField({ ja: '生年月日', en: 'Birth date' }, { pastOf: () => '2026-01-01' }),
+    born: dateField({ ja: '生年月日', en: 'Birth date' }, { before: () => '2026-01-01' }),
     nick: optionalTextField({ ja: 'ニックネーム', en: 'Nickname' }, { max: 5 }),
   });
   app.post('/form', async (req, reply) => {
@@ -296,6 +296,22 @@ for (const backend of storageBackends()) {
       const missing = await c.get('/nothing-here?lang=ja');
       assert.equal(missing.status, 404);
       assert.match(await missing.text(), /お探しのページは見つかりませんでした/);
+    });
+
+    test('a date up to today takes today and refuses tomorrow, with words that say so', () => {
+      const schema = z.object({
+        on: dateField({ ja: '変更年月日', en: 'Date of the change' }, { upTo: () => '2026-11-22' }),
+      });
+      assert.deepEqual(validateForm(schema, { on: '2026-11-22' }), { ok: true, value: { on: '2026-11-22' } });
+      assert.deepEqual(validateForm(schema, { on: '2026-11-23' }), {
+        ok: false,
+        errors: {
+          on: {
+            ja: '「変更年月日」は今日以前の日付を入力してください。',
+            en: 'Date of the change must be today or earlier.',
+          },
+        },
+      });
     });
 
     test('interpolated values are escaped', () => {

@@ -1,11 +1,12 @@
+import { canonicalJson } from '../../relying-party/canonical-json.ts';
 import { sha256 } from '../../relying-party/client.ts';
 import type { Application } from './applications.ts';
 import type { Aircraft, Owner, UserInfo } from './fields.ts';
 
 /**
- * The application as the citizen signs it: a canonical JSON text of what was
- * entered (keys in a fixed order, no whitespace). Its SHA-256 goes to the
- * platform; the digest is kept as evidence of what was signed.
+ * The application as the citizen signs it: the canonical JSON text of what
+ * was entered. Its SHA-256 goes to the platform; the digest is kept as
+ * evidence of what was signed.
  */
 export interface ApplicationDocument {
   service: 'DIPS-REG';
@@ -14,17 +15,6 @@ export interface ApplicationDocument {
   owner: Owner;
   aircraft: Aircraft[];
   user: UserInfo;
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 export function applicationDocument(
@@ -41,7 +31,7 @@ export function applicationDocument(
     aircraft,
     user,
   };
-  const bytes = new TextEncoder().encode(canonical(document));
+  const bytes = new TextEncoder().encode(canonicalJson(document));
   const digest = sha256(bytes);
   return { document, bytes, digest, digestHex: Buffer.from(digest).toString('hex') };
 }

@@ -76,10 +76,6 @@ const keys = <T extends Record<string, unknown>>(o: T) =>
 const KATAKANA = /^[ァ-ヶー・ 　]+$/u;
 const PHONE = /^\+?[0-9][0-9-]{8,18}[0-9]$/;
 
-/** The date of `epochMs` in Japan, YYYY-MM-DD (birth dates must lie before it). */
-export const japanDate = (epochMs: number) =>
-  new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date(epochMs));
-
 function personFields(today: () => string) {
   return {
     name: textField(L.name, { max: 50 }),
@@ -119,7 +115,7 @@ function personFields(today: () => string) {
       },
     }),
     email: emailField(L.email),
-    birthDate: dateField(L.birthDate, { pastOf: today }),
+    birthDate: dateField(L.birthDate, { before: today }),
   };
 }
 

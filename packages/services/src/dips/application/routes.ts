@@ -3,22 +3,13 @@ import { z } from '@honnin/runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { buttonForm, csrfInput, errorSummary, radios, summaryList } from '../../web/forms.ts';
 import { html, type SafeHtml } from '../../web/html.ts';
-import { formatDate, type Lang, type Text, tr } from '../../web/i18n.ts';
+import { formatDate, japanDate, type Lang, type Text, tr } from '../../web/i18n.ts';
 import { stepIndicator } from '../../web/layout.ts';
 import { choiceField, type FieldErrors, type FormInput, validateForm } from '../../web/validation.ts';
 import type { Dips } from '../context.ts';
 import { BACK, NEXT, STATUS_TEXT, TO_MENU, WIZARD_LABEL, WIZARD_STEPS } from '../texts.ts';
 import { type Application, aircraftOf, ownerOf, userOf } from './applications.ts';
-import {
-  aircraftSchema,
-  feeYen,
-  japanDate,
-  L,
-  MAX_AIRCRAFT,
-  ownerSchema,
-  userChoice,
-  userSchema,
-} from './fields.ts';
+import { aircraftSchema, feeYen, L, MAX_AIRCRAFT, ownerSchema, userChoice, userSchema } from './fields.ts';
 import {
   aircraftInputs,
   aircraftSummary,

@@ -1,13 +1,13 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { isOutcomeCode, OUTCOMES } from '../../relying-party/outcomes.ts';
-import { buttonForm, csrfInput, input, summaryList } from '../../web/forms.ts';
+import { buttonForm, summaryList } from '../../web/forms.ts';
 import { html } from '../../web/html.ts';
 import { formatDate, type Text, tr } from '../../web/i18n.ts';
 import { PageError } from '../../web/install.ts';
+import { installStaffLogin } from '../../web/staff.ts';
 import { aircraftOf, ownerOf, userOf } from '../application/applications.ts';
 import { aircraftSummary, ownerSummary, userSummary, yen } from '../application/views.ts';
-import { type Dips, STAFF_ACCOUNT } from '../context.ts';
+import type { Dips } from '../context.ts';
 import type { ApplicationStatus } from '../store/schema.ts';
 import { STATUS_TEXT } from '../texts.ts';
 
@@ -45,39 +45,9 @@ const ACTIONS: Partial<Record<ApplicationStatus, { path: string; label: Text }>>
 
 /** The staff side: applications with their status, verification evidence, and the next action. */
 export function staffRoutes(app: FastifyInstance, d: Dips): void {
-  const staffOnly = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (req.session.accountId !== STAFF_ACCOUNT) return reply.redirect('/staff/login', 303);
-    return undefined;
-  };
+  const guard = { preHandler: installStaffLogin(app, d.staffPassword) };
 
-  const loginPage = (req: FastifyRequest, reply: FastifyReply, failed: boolean) =>
-    reply.page(
-      {
-        title: { ja: '審査担当者ログイン', en: 'Staff login' },
-        body: html`${failed ? html`<div class="flash error" role="alert">${tr(req.lang, { ja: 'パスワードが正しくありません。', en: 'The password is not correct.' })}</div>` : ''}<form method="post" action="/staff/login">${csrfInput(
-          req.session,
-        )}${input(req.lang, { name: 'password', label: { ja: 'パスワード', en: 'Password' }, type: 'password', required: true, autocomplete: 'current-password' })}<div class="actions"><button type="submit">${tr(
-          req.lang,
-          { ja: 'ログイン', en: 'Log in' },
-        )}</button></div></form>`,
-      },
-      failed ? 401 : 200,
-    );
-  app.get('/staff/login', async (req, reply) => loginPage(req, reply, false));
-  app.post('/staff/login', async (req, reply) => {
-    const given = Buffer.from(String((req.body as { password?: unknown }).password ?? ''));
-    const expected = Buffer.from(d.staffPassword);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      return loginPage(req, reply, true);
-    await req.session.login(STAFF_ACCOUNT);
-    return reply.redirect('/staff', 303);
-  });
-  app.post('/staff/logout', async (req, reply) => {
-    await req.session.logout();
-    return reply.redirect('/staff/login', 303);
-  });
-
-  app.get('/staff', { preHandler: staffOnly }, async (req, reply) => {
+  app.get('/staff', guard, async (req, reply) => {
     const lang = req.lang;
     const q = (req.query as { status?: string }).status;
     const status = q && q in STATUS_TEXT ? (q as ApplicationStatus) : undefined;
@@ -107,7 +77,7 @@ export function staffRoutes(app: FastifyInstance, d: Dips): void {
     });
   });
 
-  app.get('/staff/applications/:id', { preHandler: staffOnly }, async (req, reply) => {
+  app.get('/staff/applications/:id', guard, async (req, reply) => {
     const lang = req.lang;
     const a = await d.applications.get((req.params as { id: string }).id);
     if (a.status === 'draft' || a.status === 'verifying')
@@ -167,7 +137,7 @@ ${aircraft.map((r, i) => html`<h2>${tr(lang, { ja: '機体 {n}', en: 'UA {n}' },
     ['paid', (id: string) => d.registrations.markPaid(id)],
     ['register', (id: string) => d.registrations.register(id)],
   ] as const) {
-    app.post(`/staff/applications/:id/${path}`, { preHandler: staffOnly }, async (req, reply) => {
+    app.post(`/staff/applications/:id/${path}`, guard, async (req, reply) => {
       const id = (req.params as { id: string }).id;
       const done = await run(id);
       if (!done) {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { isUniqueViolation, type Kysely, type Transaction } from '@honnin/runtime';
 import { type BasicInfo, differingItems } from '../../relying-party/basic-info.ts';
+import { japanDate } from '../../web/i18n.ts';
 import { PageError } from '../../web/install.ts';
 import type { Accounts } from '../account/accounts.ts';
 import {
@@ -11,7 +12,7 @@ import {
   userOf,
 } from '../application/applications.ts';
 import { applicationDocument } from '../application/document.ts';
-import { feeYen, japanDate } from '../application/fields.ts';
+import { feeYen } from '../application/fields.ts';
 import { mailCheckMail } from '../mail/messages.ts';
 import type { Outbox } from '../mail/outbox.ts';
 import type { DipsDB, VerificationStage } from '../store/schema.ts';

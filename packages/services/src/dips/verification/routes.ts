@@ -4,6 +4,7 @@ import {
   basicInfoFromVerification,
   certificateSerialFromVerification,
 } from '../../relying-party/basic-info.ts';
+import { redirectToPlatform } from '../../relying-party/install.ts';
 import { RelyingPartyError } from '../../relying-party/outcomes.ts';
 import { buttonForm } from '../../web/forms.ts';
 import { html, jsonScript, raw, type SafeHtml } from '../../web/html.ts';
@@ -57,7 +58,8 @@ export function verificationRoutes(app: FastifyInstance, d: Dips): void {
     return undefined;
   }
 
-  const toVerify = (reply: FastifyReply, id: string) => reply.redirect(`/applications/${id}/verify`, 303);
+  const verifyPath = (id: string) => `/applications/${id}/verify`;
+  const toVerify = (reply: FastifyReply, id: string) => reply.redirect(verifyPath(id), 303);
 
   // 登録申請: the confirmation dialog of the seeds, as a page (works without script, survives reload)
   app.get('/applications/:id/submit', auth, async (req, reply) => {
@@ -118,7 +120,7 @@ export function verificationRoutes(app: FastifyInstance, d: Dips): void {
     const a = await running(req, reply);
     if (!a) return;
     if (a.stage !== 'sign' && a.stage !== 'resign') return toVerify(reply, a.id);
-    try {
+    return redirectToPlatform(req, reply, verifyPath(a.id), async () => {
       const s = await d.procedure.beginSignature(a);
       const owner = ownerOf(a)!;
       const transactionId = await d.rp.createSignTransaction({
@@ -127,7 +129,7 @@ export function verificationRoutes(app: FastifyInstance, d: Dips): void {
         title: 'ドローン登録システム / DIPS-REG',
         summary: `所有者: ${owner.name} / 機体: ${s.document.aircraft.length}機 / Owner: ${owner.name}, ${s.document.aircraft.length} UA`,
       });
-      const url = await d.rp.authorize({
+      return d.rp.authorize({
         purpose: 'dips.sign',
         sessionId: req.session.id,
         scope: ['openid', 'sign'],
@@ -135,13 +137,7 @@ export function verificationRoutes(app: FastifyInstance, d: Dips): void {
         context: { applicationId: a.id, attempt: s.attempt, digest: s.digestHex },
         uiLocale: req.lang,
       });
-      return reply.redirect(url.toString(), 303);
-    } catch (e) {
-      if (!(e instanceof RelyingPartyError)) throw e;
-      req.log.warn({ err: e }, 'signature could not start');
-      await req.session.flash('error', e.text);
-      return toVerify(reply, a.id);
-    }
+    });
   });
 
   app.post('/applications/:id/verify/overwrite', auth, async (req, reply) => {
@@ -160,21 +156,16 @@ export function verificationRoutes(app: FastifyInstance, d: Dips): void {
       await req.session.flash('error', WINDOW_EXPIRED);
       return toVerify(reply, a.id);
     }
-    try {
-      const url = await d.rp.authorize({
+    return redirectToPlatform(req, reply, verifyPath(a.id), () =>
+      d.rp.authorize({
         purpose: 'dips.auth',
         sessionId: req.session.id,
         scope: ['openid'],
         acrValues: ['aal3'],
         context: { applicationId: a.id, attempt: started.attempt },
         uiLocale: req.lang,
-      });
-      return reply.redirect(url.toString(), 303);
-    } catch (e) {
-      if (!(e instanceof RelyingPartyError)) throw e;
-      await req.session.flash('error', e.text);
-      return toVerify(reply, a.id);
-    }
+      }),
+    );
   });
 
   app.post('/applications/:id/verify/cancel', auth, async (req, reply) => {

@@ -1,21 +1,17 @@
 import multipart from '@fastify/multipart';
-import { HonninError, z } from '@honnin/runtime';
+import { HonninError } from '@honnin/runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { RelyingPartyError } from '../../relying-party/outcomes.ts';
+import { redirectToPlatform } from '../../relying-party/install.ts';
 import {
   buttonForm,
-  choiceField,
   csrfInput,
-  dateField,
   errorSummary,
   type FieldErrors,
   html,
   input,
-  optionalTextField,
+  japanDate,
   radios,
   select,
-  textField,
-  toHalfWidth,
   tr,
   validateForm,
 } from '../../web/index.ts';
@@ -29,6 +25,7 @@ import {
   MAX_ATTACHMENTS,
 } from '../registry/applications.ts';
 import { CHANGE_REASON_TEXT, NEXT, yen } from '../texts.ts';
+import { changeSchema, initialSchema } from './fields.ts';
 import { applicationSummary, basicInfoList, progress, qualificationName } from './views.ts';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
@@ -40,36 +37,6 @@ interface Upload {
   data: Buffer;
   truncated: boolean;
 }
-
-const REG_NUMBER = textField(
-  { ja: '登録番号', en: 'Registration number' },
-  {
-    max: 20,
-    normalize: toHalfWidth,
-    format: {
-      pattern: /^[0-9A-Za-z-]{1,20}$/,
-      text: {
-        ja: '「登録番号」は半角英数字で入力してください（例: 123456）。',
-        en: 'Enter the registration number in letters and digits (e.g. 123456).',
-      },
-    },
-  },
-);
-
-/** Dates people enter may be today at the latest (Japan time). */
-const tomorrow = () => new Date(Date.now() + 33 * 3600_000).toISOString().slice(0, 10);
-
-const initialSchema = z.object({
-  registrationNumber: REG_NUMBER,
-  registrationDate: dateField({ ja: '登録年月日', en: 'Registration date' }, { pastOf: tomorrow }),
-});
-
-const changeSchema = z.object({
-  domicilePrefecture: choiceField({ ja: '本籍地都道府県', en: 'Registered domicile' }, PREFECTURES),
-  formerSurname: optionalTextField({ ja: '旧姓', en: 'Former surname' }, { max: 20 }),
-  reason: choiceField({ ja: '変更の理由', en: 'Reason' }, CHANGE_REASONS),
-  changeDate: dateField({ ja: '変更年月日', en: 'Date of the change' }, { pastOf: tomorrow }),
-});
 
 const FILE_ERRORS = {
   attachment_type: {
@@ -112,10 +79,11 @@ export async function applicationRoutes(app: FastifyInstance, d: Quals): Promise
   });
   const auth = { preHandler: d.holderOnly };
   const apps = d.registry.applications;
+  const today = () => japanDate(Date.now());
   const holder = (req: FastifyRequest) => req.session.accountId!;
   const load = (req: IdReq) => apps.get(holder(req), req.params.id);
-  const go = (reply: FastifyReply, a: Application, step: string) =>
-    reply.redirect(`/applications/${a.id}/${step}`, 303);
+  const stepPath = (a: Application, step: string) => `/applications/${a.id}/${step}`;
+  const go = (reply: FastifyReply, a: Application, step: string) => reply.redirect(stepPath(a, step), 303);
 
   /** Where a submitted application goes instead of its draft steps. */
   const draftOnly = async (req: IdReq, reply: FastifyReply) => {
@@ -194,20 +162,15 @@ ${buttonForm(req.lang, req.session, `/applications/${a.id}/card`, { ja: '読み�
   app.post<{ Params: { id: string } }>('/applications/:id/card', auth, async (req, reply) => {
     const a = await draftOnly(req, reply);
     if (!a) return;
-    try {
-      const url = await d.rp.authorize({
+    return redirectToPlatform(req, reply, stepPath(a, 'card'), () =>
+      d.rp.authorize({
         purpose: 'quals.card',
         sessionId: req.session.id,
         scope: ['openid', 'name', 'address', 'birthdate', 'gender'],
         context: { applicationId: a.id },
         uiLocale: req.lang,
-      });
-      return reply.redirect(url.toString(), 303);
-    } catch (e) {
-      if (!(e instanceof RelyingPartyError)) throw e;
-      await req.session.flash('error', e.text);
-      return go(reply, a, 'card');
-    }
+      }),
+    );
   });
 
   // ⑧ 情報確認
@@ -314,7 +277,7 @@ ${fields}
       }
     }
     if (a.kind === 'initial') {
-      const v = validateForm(initialSchema, text);
+      const v = validateForm(initialSchema(today), text);
       if (v.ok)
         a = await apps.setRegistration(
           holder(req),
@@ -324,7 +287,7 @@ ${fields}
         );
       else Object.assign(errors, v.errors);
     } else {
-      const v = validateForm(changeSchema, text);
+      const v = validateForm(changeSchema(today), text);
       if (v.ok) {
         const changes: ChangeItems = { ...v.value, formerSurname: v.value.formerSurname ?? '' };
         a = await apps.setChanges(holder(req), a.id, changes);
@@ -418,14 +381,14 @@ ${buttonForm(req.lang, req.session, `/applications/${a.id}/sign`, { ja: '読み�
     if (!a) return;
     if (!a.consentAt) return go(reply, a, 'consent');
     const doc = apps.document(a);
-    try {
+    return redirectToPlatform(req, reply, stepPath(a, 'sign'), async () => {
       const transactionId = await d.rp.createSignTransaction({
         digest: new Uint8Array(doc.digest),
         name: `国家資格 ${qualificationName('ja', a.qualificationId)} ${a.kind === 'initial' ? '初期設定申請' : '書換交付申請'}`,
         title: '国家資格等オンライン / National qualifications online',
         summary: `${a.basicInfo?.name ?? ''} / ${qualificationName('en', a.qualificationId)}`,
       });
-      const url = await d.rp.authorize({
+      return d.rp.authorize({
         purpose: 'quals.sign',
         sessionId: req.session.id,
         scope: ['openid', 'sign'],
@@ -433,12 +396,7 @@ ${buttonForm(req.lang, req.session, `/applications/${a.id}/sign`, { ja: '読み�
         context: { applicationId: a.id, digest: doc.digest.toString('hex') },
         uiLocale: req.lang,
       });
-      return reply.redirect(url.toString(), 303);
-    } catch (e) {
-      if (!(e instanceof RelyingPartyError)) throw e;
-      await req.session.flash('error', e.text);
-      return go(reply, a, 'sign');
-    }
+    });
   });
 
   // 申請完了

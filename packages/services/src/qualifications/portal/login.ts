@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { basicInfoFromClaims, basicInfoFromVerification } from '../../relying-party/basic-info.ts';
 import type { Authorized } from '../../relying-party/client.ts';
+import { redirectToPlatform } from '../../relying-party/install.ts';
 import { RelyingPartyError } from '../../relying-party/outcomes.ts';
-import { buttonForm, html, safeNext, type Text, tr } from '../../web/index.ts';
+import { buttonForm, html, isStaff, safeNext, type Text, tr } from '../../web/index.ts';
 import type { Quals } from '../context.ts';
 
 const DIFFERENT_PERSON: Text = {
@@ -14,6 +15,8 @@ const NO_ITEMS: Text = {
   ja: 'マイナンバーカードから基本4情報を受け取れませんでした。もう一度お試しください。',
   en: 'The 4 basic items could not be received from the card. Please try again.',
 };
+const CARD_STEPS = { retry: 'card', next: 'info' };
+const SIGN_STEPS = { retry: 'sign', next: 'done' };
 
 /**
  * Login with the card (利用者証明用電子証明書, 4-digit PIN) through the
@@ -24,8 +27,7 @@ export function loginRoutes(app: FastifyInstance, d: Quals): void {
   const apps = d.registry.applications;
 
   app.get('/', async (req, reply) => {
-    if (req.session.accountId && req.session.accountId !== 'staff')
-      return reply.redirect('/qualifications', 303);
+    if (req.session.accountId && !isStaff(req)) return reply.redirect('/qualifications', 303);
     return reply.page({
       title: { ja: '国家資格の登録・各種申請', en: 'Register and manage your national qualifications' },
       body: html`<p>${tr(req.lang, {
@@ -44,22 +46,17 @@ export function loginRoutes(app: FastifyInstance, d: Quals): void {
     await req.session.setValue('next', safeNext(req.query.next, '/qualifications'));
     return reply.redirect('/', 303);
   });
-  app.post('/login', async (req, reply) => {
-    try {
-      const url = await d.rp.authorize({
+  app.post('/login', async (req, reply) =>
+    redirectToPlatform(req, reply, '/', () =>
+      d.rp.authorize({
         purpose: 'quals.login',
         sessionId: req.session.id,
         scope: ['openid'],
         context: { next: safeNext(req.session.value<string>('next'), '/qualifications') },
         uiLocale: req.lang,
-      });
-      return reply.redirect(url.toString(), 303);
-    } catch (e) {
-      if (!(e instanceof RelyingPartyError)) throw e;
-      await req.session.flash('error', e.text);
-      return reply.redirect('/', 303);
-    }
-  });
+      }),
+    ),
+  );
   app.post('/logout', async (req, reply) => {
     await req.session.logout();
     return reply.redirect('/', 303);
@@ -71,15 +68,17 @@ export function loginRoutes(app: FastifyInstance, d: Quals): void {
     const applicationId = typeof r.context.applicationId === 'string' ? r.context.applicationId : undefined;
     const back = (step: string) =>
       reply.redirect(applicationId ? `/applications/${applicationId}/${step}` : '/', 303);
-    const stepOf: Record<string, string> = { 'quals.card': 'card', 'quals.sign': 'sign', 'quals.login': '' };
+    // the step a flow of an application started from, and the one it leads to
+    const { retry, next } = r.purpose === 'quals.card' ? CARD_STEPS : SIGN_STEPS;
+    const refuse = async (text: Text) => {
+      await req.session.flash('error', text);
+      return back(retry);
+    };
     if (r.kind === 'replayed')
-      return r.purpose === 'quals.login'
-        ? reply.redirect('/qualifications', 303)
-        : back(stepOf[r.purpose] === 'card' ? 'info' : 'done');
+      return r.purpose === 'quals.login' ? reply.redirect('/qualifications', 303) : back(next);
     if (r.kind === 'failure') {
       req.log.info({ outcome: r.error.outcome, purpose: r.purpose }, 'platform flow failed');
-      await req.session.flash('error', r.error.text);
-      return back(stepOf[r.purpose] ?? '');
+      return refuse(r.error.text);
     }
     if (r.purpose === 'quals.login') {
       const holderId = await apps.holderFor(subKey(r), undefined);
@@ -89,78 +88,52 @@ export function loginRoutes(app: FastifyInstance, d: Quals): void {
     const holderId = req.session.accountId;
     if (!holderId || !applicationId) return reply.redirect('/', 303);
     // the card used must be the logged-in holder's (same pairwise subject)
-    if ((await apps.holderFor(subKey(r), undefined)) !== holderId) {
-      await req.session.flash('error', DIFFERENT_PERSON);
-      return back(stepOf[r.purpose] ?? '');
+    if ((await apps.holderFor(subKey(r), undefined)) !== holderId) return refuse(DIFFERENT_PERSON);
+    try {
+      const problem =
+        r.purpose === 'quals.card'
+          ? await cardRead(r, holderId, applicationId)
+          : await signed(r, holderId, applicationId);
+      return problem ? refuse(problem) : back(next);
+    } catch (e) {
+      if (!(e instanceof RelyingPartyError)) throw e;
+      return refuse(e.text);
     }
-    return r.purpose === 'quals.card'
-      ? cardRead(req, reply, r, holderId, applicationId, back)
-      : signed(req, reply, r, holderId, applicationId, back);
   });
 
-  const cardRead = async (
-    req: FastifyRequest,
-    _reply: FastifyReply,
-    r: Authorized,
-    holderId: string,
-    applicationId: string,
-    back: (step: string) => FastifyReply,
-  ) => {
-    let info: ReturnType<typeof basicInfoFromClaims>;
-    try {
-      info = basicInfoFromClaims({ ...r.claims, ...(await d.rp.userInfo(r.accessToken, r.sub)) });
-    } catch (e) {
-      if (!(e instanceof RelyingPartyError)) throw e;
-      await req.session.flash('error', e.text);
-      return back('card');
-    }
-    if (!info) {
-      await req.session.flash('error', NO_ITEMS);
-      return back('card');
-    }
+  /** The 4 items the platform read from the card go into the application; what went wrong, if anything. */
+  const cardRead = async (r: Authorized, holderId: string, applicationId: string) => {
+    const info = basicInfoFromClaims({ ...r.claims, ...(await d.rp.userInfo(r.accessToken, r.sub)) });
+    if (!info) return NO_ITEMS;
     await apps.holderFor(subKey(r), info);
     await apps.setBasicInfo(holderId, applicationId, info);
-    return back('info');
+    return undefined;
   };
 
-  const signed = async (
-    req: FastifyRequest,
-    _reply: FastifyReply,
-    r: Authorized,
-    holderId: string,
-    applicationId: string,
-    back: (step: string) => FastifyReply,
-  ) => {
-    try {
-      const result = await d.rp.signResult(r.signTransactionId!, r.accessToken);
-      const a = await apps.get(holderId, applicationId);
-      // a sandbox answer carries no signature: its signer is the test card the card-info read named
-      const signer =
-        d.sandbox && result.verification.test_response === true
-          ? a.basicInfo
-          : basicInfoFromVerification(result.verification);
-      // the platform verified the signature; the signer must be the person the card-info read named
-      if (
-        !signer ||
-        !a.basicInfo ||
-        signer.name !== a.basicInfo.name ||
-        signer.birthDate !== a.basicInfo.birthDate
-      ) {
-        await req.session.flash('error', DIFFERENT_PERSON);
-        return back('sign');
-      }
-      await apps.submitSigned(holderId, applicationId, {
-        digest: Buffer.from(String(r.context.digest), 'hex'),
-        verification: result.verification,
-        signature: result.signature,
-        certificate: result.certificate,
-      });
-    } catch (e) {
-      if (!(e instanceof RelyingPartyError)) throw e;
-      await req.session.flash('error', e.text);
-      return back('sign');
-    }
-    return back('done');
+  /** The signed application is filed; what went wrong, if anything. */
+  const signed = async (r: Authorized, holderId: string, applicationId: string) => {
+    const result = await d.rp.signResult(r.signTransactionId!, r.accessToken);
+    const a = await apps.get(holderId, applicationId);
+    // a sandbox answer carries no signature: its signer is the test card the card-info read named
+    const signer =
+      d.sandbox && result.verification.test_response === true
+        ? a.basicInfo
+        : basicInfoFromVerification(result.verification);
+    // the platform verified the signature; the signer must be the person the card-info read named
+    if (
+      !signer ||
+      !a.basicInfo ||
+      signer.name !== a.basicInfo.name ||
+      signer.birthDate !== a.basicInfo.birthDate
+    )
+      return DIFFERENT_PERSON;
+    await apps.submitSigned(holderId, applicationId, {
+      digest: Buffer.from(String(r.context.digest), 'hex'),
+      verification: result.verification,
+      signature: result.signature,
+      certificate: result.certificate,
+    });
+    return undefined;
   };
 }
 

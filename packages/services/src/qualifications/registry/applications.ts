@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { BasicInfo } from '@honnin/jpki/profile';
 import { HonninError, isUniqueViolation, type Storage, type Transaction } from '@honnin/runtime';
+import { canonicalJson } from '../../relying-party/canonical-json.ts';
 import { type ChangeItems, qualification } from '../catalogue.ts';
 import type { QualificationsDB } from '../store/schema.ts';
 import type { Certificates } from './certificates.ts';
@@ -66,6 +67,8 @@ const MAGIC: Record<string, number[]> = {
 };
 
 export class ApplicationError extends HonninError {}
+const conflict = (code: string, message: string) => new ApplicationError(code, message, { status: 409 });
+const notDraft = () => conflict('application_not_draft', 'the application has already been submitted');
 
 /** Sniffs the content; returns the media type when it is one we accept. */
 export function attachmentType(content: Uint8Array): string | undefined {
@@ -77,6 +80,13 @@ export function attachmentType(content: Uint8Array): string | undefined {
 
 const newUserCode = () => randomBytes(6).toString('hex').toUpperCase();
 const json = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T));
+/** A holder's columns from the 4 items a card gave. */
+const holderItems = (info: BasicInfo) => ({
+  name: info.name,
+  address: info.address,
+  birth_date: info.birthDate,
+  sex: info.sex,
+});
 
 /**
  * Holders, their applications (初期設定申請 and 書換交付) and the registrations
@@ -111,13 +121,7 @@ export class Applications {
       if (info) {
         await this.#db
           .updateTable('holder')
-          .set({
-            name: info.name,
-            address: info.address,
-            birth_date: info.birthDate,
-            sex: info.sex,
-            updated_at: now,
-          })
+          .set({ ...holderItems(info), updated_at: now })
           .where('id', '=', found.id)
           .execute();
       }
@@ -151,14 +155,10 @@ export class Applications {
     const q = qualification(qualificationId);
     const reg = await this.registrationOf(holderId, qualificationId);
     if (kind === 'initial' && reg) {
-      throw new ApplicationError('application_already_registered', `${q.name} is already registered`, {
-        status: 409,
-      });
+      throw conflict('application_already_registered', `${q.name} is already registered`);
     }
     if (kind === 'change' && !reg) {
-      throw new ApplicationError('application_not_registered', `${q.name} is not registered yet`, {
-        status: 409,
-      });
+      throw conflict('application_not_registered', `${q.name} is not registered yet`);
     }
     const open = await this.#db
       .selectFrom('application')
@@ -256,9 +256,7 @@ export class Applications {
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) {
       await this.get(holderId, id); // 404 when it is not theirs
-      throw new ApplicationError('application_not_draft', 'the application has already been submitted', {
-        status: 409,
-      });
+      throw notDraft();
     }
     return this.get(holderId, id);
   }
@@ -295,9 +293,7 @@ export class Applications {
   ): Promise<Application> {
     const app = await this.get(holderId, id);
     if (app.status !== 'draft') {
-      throw new ApplicationError('application_not_draft', 'the application has already been submitted', {
-        status: 409,
-      });
+      throw notDraft();
     }
     if (app.attachments.length >= MAX_ATTACHMENTS) {
       throw new ApplicationError('attachment_too_many', `at most ${MAX_ATTACHMENTS} files`, { status: 400 });
@@ -369,15 +365,15 @@ export class Applications {
     const app = await this.get(holderId, id);
     const missing = this.missing(app);
     if (missing.length) {
-      throw new ApplicationError('application_incomplete', `missing: ${missing.join(', ')}`, { status: 409 });
+      throw conflict('application_incomplete', `missing: ${missing.join(', ')}`);
     }
     return this.#updateDraft(holderId, id, { consent_at: this.#now().getTime() });
   }
 
   /**
-   * The document the holder signs: the application's content with the hashes of
-   * its attachments, as canonical JSON (keys sorted). Its SHA-256 goes to the
-   * platform's signing API.
+   * The document the holder signs: the application's content with the hashes
+   * of its attachments, as canonical JSON. Its SHA-256 goes to the platform's
+   * signing API.
    */
   document(app: Application): { text: string; digest: Buffer } {
     const q = qualification(app.qualificationId);
@@ -391,11 +387,7 @@ export class Applications {
       registrationDate: app.registrationDate,
       registrationNumber: app.registrationNumber,
     };
-    const text = JSON.stringify(doc, (_k, v) =>
-      v && typeof v === 'object' && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
-        : v,
-    );
+    const text = canonicalJson(doc);
     return { text, digest: createHash('sha256').update(text).digest() };
   }
 
@@ -417,14 +409,10 @@ export class Applications {
     const app = await this.get(holderId, id);
     if (app.status !== 'draft') return app; // already filed (a reload of the callback)
     if (!app.consentAt) {
-      throw new ApplicationError('application_no_consent', 'consent is required before signing', {
-        status: 409,
-      });
+      throw conflict('application_no_consent', 'consent is required before signing');
     }
     if (!this.document(app).digest.equals(signed.digest)) {
-      throw new ApplicationError('application_changed', 'the application changed after it was signed', {
-        status: 409,
-      });
+      throw conflict('application_changed', 'the application changed after it was signed');
     }
     const now = this.#now().getTime();
     return this.#updateDraft(holderId, id, {
@@ -499,13 +487,7 @@ export class Applications {
   async approve(id: string, note = ''): Promise<Application> {
     const app = await this.get(null, id);
     if (app.status !== 'submitted') {
-      throw new ApplicationError(
-        'application_not_submitted',
-        `cannot approve an application that is ${app.status}`,
-        {
-          status: 409,
-        },
-      );
+      throw conflict('application_not_submitted', `cannot approve an application that is ${app.status}`);
     }
     const now = this.#now().getTime();
     await this.#certificates.prepare();
@@ -532,24 +514,12 @@ export class Applications {
     // the holder's birth date goes into certificates from the holder row; keep it current
     await trx
       .updateTable('holder')
-      .set({
-        name: info.name,
-        address: info.address,
-        birth_date: info.birthDate,
-        sex: info.sex,
-        updated_at: now,
-      })
+      .set({ ...holderItems(info), updated_at: now })
       .where('id', '=', app.holderId)
       .execute();
     if (app.kind === 'initial') {
       if (existing) {
-        throw new ApplicationError(
-          'application_already_registered',
-          'the qualification is already registered',
-          {
-            status: 409,
-          },
-        );
+        throw conflict('application_already_registered', 'the qualification is already registered');
       }
       const regId = randomUUID();
       await trx
@@ -569,9 +539,7 @@ export class Applications {
       return regId;
     }
     if (!existing) {
-      throw new ApplicationError('application_not_registered', 'the qualification is not registered', {
-        status: 409,
-      });
+      throw conflict('application_not_registered', 'the qualification is not registered');
     }
     await trx
       .updateTable('registration')
@@ -591,13 +559,7 @@ export class Applications {
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) {
       const app = await this.get(null, id);
-      throw new ApplicationError(
-        'application_not_submitted',
-        `cannot reject an application that is ${app.status}`,
-        {
-          status: 409,
-        },
-      );
+      throw conflict('application_not_submitted', `cannot reject an application that is ${app.status}`);
     }
     return this.get(null, id);
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { HonninError, type Storage, type Transaction } from '@honnin/runtime';
+import { japanDate } from '../../web/i18n.ts';
 import { qualification } from '../catalogue.ts';
 import {
   decodePayload,
@@ -28,11 +29,6 @@ export interface IssuedCertificate {
   replacedBy: string | null;
   issuedAt: number;
   url: string;
-}
-
-/** Japan-time calendar date of an instant, YYYY-MM-DD. */
-export function japanDate(d: Date): string {
-  return new Date(d.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
 }
 
 const newCertificateId = () => `DQ${randomBytes(8).toString('hex').toUpperCase()}`;
@@ -102,7 +98,7 @@ export class Certificates {
       holderBirthDate: reg.birth_date,
       registrationNumber: reg.registration_number,
       registrationDate: reg.registration_date,
-      issueDate: japanDate(now),
+      issueDate: japanDate(now.getTime()),
       issuingBody: q.issuingBody,
       issuerName: key.issuerName,
       qualificationId: q.id,
@@ -117,20 +113,7 @@ export class Certificates {
       .where('registration_id', '=', registrationId)
       .where('status', 'in', ['valid', 'suspended'])
       .execute();
-    await trx
-      .insertInto('certificate')
-      .values({
-        id,
-        registration_id: registrationId,
-        key_id: key.keyId,
-        record,
-        status: 'valid',
-        replaced_by: null,
-        issued_at: now.getTime(),
-        status_changed_at: now.getTime(),
-      })
-      .execute();
-    return this.#row({
+    const row = {
       id,
       registration_id: registrationId,
       key_id: key.keyId,
@@ -139,7 +122,9 @@ export class Certificates {
       replaced_by: null,
       issued_at: now.getTime(),
       status_changed_at: now.getTime(),
-    });
+    };
+    await trx.insertInto('certificate').values(row).execute();
+    return this.#row(row);
   }
 
   #row(r: QualificationsDB['certificate']): IssuedCertificate {

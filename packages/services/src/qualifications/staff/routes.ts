@@ -1,5 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { basicInfoFromVerification } from '../../relying-party/basic-info.ts';
 import {
   buttonForm,
@@ -7,12 +6,13 @@ import {
   formatDate,
   html,
   input,
+  installStaffLogin,
   type Lang,
   summaryList,
   type Text,
   tr,
 } from '../../web/index.ts';
-import { type Quals, STAFF_ACCOUNT } from '../context.ts';
+import type { Quals } from '../context.ts';
 import { certificateItems } from '../portal/qualifications.ts';
 import { applicationSummary, qualificationName, statusBadge } from '../portal/views.ts';
 import type { ApplicationStatus } from '../registry/applications.ts';
@@ -71,42 +71,7 @@ function verificationSummary(l: Lang, v: Record<string, unknown>) {
  */
 export function staffRoutes(app: FastifyInstance, d: Quals): void {
   const apps = d.registry.applications;
-  const staffOnly = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (req.session.accountId !== STAFF_ACCOUNT) return reply.redirect('/staff/login', 303);
-    return undefined;
-  };
-  const guard = { preHandler: staffOnly };
-
-  const loginPage = (req: FastifyRequest, reply: FastifyReply, failed: boolean) =>
-    reply.page(
-      {
-        title: { ja: '審査担当者ログイン', en: 'Staff login' },
-        body: html`${failed ? html`<div class="flash error" role="alert">${tr(req.lang, { ja: 'パスワードが正しくありません。', en: 'The password is not correct.' })}</div>` : ''}<form method="post" action="/staff/login">${csrfInput(req.session)}${input(
-          req.lang,
-          {
-            name: 'password',
-            label: { ja: 'パスワード', en: 'Password' },
-            type: 'password',
-            required: true,
-            autocomplete: 'current-password',
-          },
-        )}<div class="actions"><button type="submit">${tr(req.lang, { ja: 'ログイン', en: 'Log in' })}</button></div></form>`,
-      },
-      failed ? 401 : 200,
-    );
-  app.get('/staff/login', async (req, reply) => loginPage(req, reply, false));
-  app.post('/staff/login', async (req, reply) => {
-    const given = Buffer.from(String((req.body as { password?: unknown }).password ?? ''));
-    const expected = Buffer.from(d.staffPassword);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      return loginPage(req, reply, true);
-    await req.session.login(STAFF_ACCOUNT);
-    return reply.redirect('/staff', 303);
-  });
-  app.post('/staff/logout', async (req, reply) => {
-    await req.session.logout();
-    return reply.redirect('/staff/login', 303);
-  });
+  const guard = { preHandler: installStaffLogin(app, d.staffPassword) };
 
   app.get('/staff', guard, async (req, reply) => {
     const l = req.lang;
