@@ -13,6 +13,7 @@ const spki = () =>
 test("a CRL index lists its entries with J-LIS's serials, times and reasons", async () => {
   const storage = isolatedStorage({ name: 'sqlite' }, 'jlis');
   const jlis = await openJlis({ storage: storage.options });
+  const start = Math.floor(Date.now() / 1000) * 1000; // CRLs carry whole seconds
   try {
     const holder = {
       name: '黒桐　幹也',
@@ -22,7 +23,10 @@ test("a CRL index lists its entries with J-LIS's serials, times and reasons", as
       municipalityCode: '131016',
     };
     const renewed = await jlis.issuer.issueCard({ holder, authPublicKey: spki() });
-    const lost = await jlis.issuer.issueCard({ holder: { ...holder, name: '蒼崎　橙子' }, authPublicKey: spki() });
+    const lost = await jlis.issuer.issueCard({
+      holder: { ...holder, name: '蒼崎　橙子' },
+      authPublicKey: spki(),
+    });
     await jlis.lifecycle.apply(renewed.cardId, { type: 'renewal', authPublicKey: spki() });
     await jlis.lifecycle.apply(lost.cardId, { type: 'loss' });
     const trust = createTrustStore(jlis.ca.list().map((g) => g.certDer));
@@ -36,7 +40,7 @@ test("a CRL index lists its entries with J-LIS's serials, times and reasons", as
     for (const e of entries) {
       assert.match(e.serial, /^[1-9A-F][0-9A-F]*$/);
       assert.deepEqual(index.lookup(e.serial), { revokedAt: e.revokedAt, reasonCode: e.reasonCode });
-      assert.ok(Math.abs(e.revokedAt.getTime() - Date.now()) < 600_000);
+      assert.ok(e.revokedAt.getTime() >= start && e.revokedAt.getTime() <= Date.now(), 'revocation time');
     }
   } finally {
     await jlis.close();

@@ -76,6 +76,24 @@ export class CrlIndex {
     );
   }
 
+  /**
+   * Every entry with its serial as J-LIS writes serials (upper-case hex without
+   * leading zeros; negative serials left out): what a verifier walks to find
+   * which of the certificates it knows were revoked since the CRL it saw before.
+   */
+  *entries(): Generator<CrlEntry & { serial: string }> {
+    for (let i = 0; i < this.#hi.length; i++) {
+      const r = this.#reason[i]!;
+      yield {
+        serial: ((BigInt(this.#hi[i]!) << 32n) | BigInt(this.#lo[i]!)).toString(16).toUpperCase(),
+        revokedAt: new Date(this.#time[i]! * 1000),
+        reasonCode: r === NO_REASON ? undefined : r,
+      };
+    }
+    for (const [key, entry] of this.#long)
+      if (!key.startsWith('-')) yield { serial: key.toUpperCase().replace(/^0+(?=.)/, ''), ...entry };
+  }
+
   /** The entry for a serial (INTEGER content octets, or hex as J-LIS writes serials), if revoked. */
   lookup(serial: Uint8Array | string): CrlEntry | undefined {
     const bytes = typeof serial === 'string' ? hexBytes(serial) : serial;
