@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { TokenKind } from './card.ts';
 import type { CardsConfig } from './host/part.ts';
 import { issueCard } from './issuing/issue-card.ts';
+import type { CardLifeEvent } from './issuing/life-events.ts';
 
 type Load = () => Promise<CommandContext<CardsConfig>>;
 
@@ -109,6 +110,43 @@ export function cardCommands(cmd: Command, load: Load): void {
       withCards(load, async (cards) => print((await cards.store.unblock(id, o.pin, o.newValue)).pins)),
     );
 
+  const lifeEvent = (id: string, event: CardLifeEvent) =>
+    withCards(load, async (cards) => {
+      const { applyLifeEvent } = await import('./issuing/life-events.ts');
+      const { card, certified } = await applyLifeEvent(cards.store, id, event, cards.certifier());
+      print({
+        event: event.type,
+        card,
+        revoked: certified.revoked,
+        ...(certified.auth ? { auth: { serial: certified.auth.serial } } : {}),
+        ...(certified.signature ? { signature: { serial: certified.signature.serial } } : {}),
+      });
+    });
+
+  cmd
+    .command('renew <id>')
+    .description(
+      '電子証明書の更新: new key pairs on the card, both certificates replaced by J-LIS (running); PINs kept',
+    )
+    .action((id: string) => lifeEvent(id, { type: 'renewal' }));
+
+  cmd
+    .command('move <id>')
+    .description(
+      '転居: new address on the card (4 items, integrity record, card face) and a new signature certificate',
+    )
+    .requiredOption('--address <address>', '新住所')
+    .option('--municipality <code>', 'the new municipality (全国地方公共団体コード) when it changes')
+    .action((id: string, o: { address: string; municipality?: string }) =>
+      lifeEvent(id, { type: 'move', address: o.address, municipalityCode: o.municipality }),
+    );
+
+  cmd
+    .command('rename <id>')
+    .description('氏名変更: new name on the card and a new signature certificate')
+    .requiredOption('--name <name>', '新しい氏名 (family and given name separated by U+3000)')
+    .action((id: string, o: { name: string }) => lifeEvent(id, { type: 'rename', name: o.name }));
+
   for (const [name, removed] of [
     ['remove', true],
     ['insert', false],
@@ -176,11 +214,16 @@ export function cardCommands(cmd: Command, load: Load): void {
         .split(',')
         .map((x) => x.trim())
         .filter(Boolean);
+      const { cardsAdminToken } = await import('./host/part.ts');
       const { app } = await createCardHost({
         store: cards.store,
         state,
         logger: ctx.logger,
         allowedOrigins: extra,
+        admin: {
+          token: cardsAdminToken(ctx.shared.dataDir, ctx.config.adminToken),
+          certifier: () => cards.certifier(),
+        },
       });
       const url = await listen(app, ctx.config.port, ctx.shared.host);
       print(`card host: ${url}/ (wallet), ${url}/v1/cards. Ctrl+C stops.`);

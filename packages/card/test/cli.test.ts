@@ -92,6 +92,32 @@ describe('honnin cards … (against J-LIS over HTTP)', () => {
     );
   });
 
+  test('renew, move, rename: the municipal office through J-LIS', async () => {
+    const renewed = JSON.parse(await cli('renew', id)) as {
+      auth: { serial: string };
+      revoked: { purpose: string; reason: string }[];
+    };
+    assert.deepEqual(renewed.revoked.map((r) => `${r.purpose} ${r.reason}`).sort(), [
+      'auth superseded',
+      'signature superseded',
+    ]);
+    assert.equal(
+      (await jlis.records.certificate('auth', renewed.auth.serial)).status,
+      'good',
+      'the new auth certificate is the one J-LIS knows',
+    );
+    const moved = JSON.parse(
+      await cli('move', id, '--address', '東京都新宿区西新宿２－８－１', '--municipality', '131041'),
+    ) as { auth?: unknown; revoked: { purpose: string; reason: string }[] };
+    assert.deepEqual(
+      moved.revoked.map((r) => `${r.purpose} ${r.reason}`),
+      ['signature affiliationChanged'],
+    );
+    assert.equal(moved.auth, undefined, 'a move leaves the auth certificate');
+    assert.match(await cli('rename', id, '--name', '両儀　幹也'), /"holderName": "両儀　幹也"/);
+    await assert.rejects(cli('move', id, '--address', ''), /card_event_invalid/);
+  });
+
   test('tap: a client reads the card from the running host', async () => {
     const key = fromBase64(readFileSync(join(dir.dir, 'credentials', 'cards-storage-key'), 'utf8').trim());
     const store = await CardStore.open({ storage: { dataDir: dir.dir }, storageKey: key });

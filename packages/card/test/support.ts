@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { openJlis } from '@honnin/jlis';
+import { type Jlis, openJlis } from '@honnin/jlis';
 import type { StorageOptions } from '@honnin/runtime';
 import { isolatedStorage, type StorageBackend } from '@honnin/runtime/testing';
 import type { VirtualCard } from '../src/card.ts';
-import { libraryCertifier } from '../src/issuing/certification.ts';
+import { type Certifier, libraryCertifier } from '../src/issuing/certification.ts';
 import { type IssueCardInput, issueCard } from '../src/issuing/issue-card.ts';
 import { CardStore, type CardSummary } from '../src/store/card-store.ts';
 
@@ -25,6 +25,9 @@ export const CHILD = {
 
 export interface TestCards {
   store: CardStore;
+  /** the J-LIS that certified the cards (library), and the card side's way to it */
+  jlis: Jlis;
+  certifier: Certifier;
   /** where the store keeps its data, and its key: to open it again as a restarted host would */
   storageOptions: StorageOptions;
   storageKey: Uint8Array;
@@ -46,6 +49,8 @@ export async function testCards(backend: StorageBackend = { name: 'sqlite' }): P
   const certifier = libraryCertifier(jlis);
   return {
     store,
+    jlis,
+    certifier,
     storageOptions: cardStorage.options,
     storageKey,
     async issue(input = {}) {

@@ -59,3 +59,17 @@ export interface PinRecord {
   /** 照合番号 A/B and the birth-date key are fixed at issue: no CHANGE REFERENCE DATA */
   changeable: boolean;
 }
+
+/**
+ * The applet with new contents for some of its binary EFs, their access rules
+ * kept — what an issuer writes when it updates a card in service.
+ */
+export function rewriteFiles(a: Applet, data: ReadonlyMap<number, Uint8Array>): Applet {
+  const files = new Map(a.files);
+  for (const [id, bytes] of data) {
+    const f = files.get(id);
+    if (f?.type !== 'binary') throw new RangeError(`${a.name} has no binary EF ${id.toString(16)}`);
+    files.set(id, { ...f, data: bytes });
+  }
+  return { ...a, files };
+}

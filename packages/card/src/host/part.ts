@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createSharedState, definePart, HonninError, type Logger, listen, port, z } from '@honnin/runtime';
-import { CREDENTIALS, readCredential, writeCredential } from '@honnin/runtime/credentials';
+import { CREDENTIALS, credentialPath, readCredential, writeCredential } from '@honnin/runtime/credentials';
 import { fromBase64 } from '../apdu/bytes.ts';
 import { cardCommands } from '../cli.ts';
 import { type Certifier, httpCertifier } from '../issuing/certification.ts';
@@ -20,10 +20,23 @@ export const cardsConfig = z.object({
   jlisAdminToken: z.string().min(16).optional(),
   /** extra browser origins allowed to tap, comma-separated (every part's own origin is allowed) */
   allowedOrigins: z.string().default(''),
+  /** bearer token of the life-event API; generated into <dataDir>/credentials/cards-admin-token when absent */
+  adminToken: z.string().min(16).optional(),
 });
 export type CardsConfig = z.infer<typeof cardsConfig>;
 
 const STORAGE_KEY_FILE = 'cards-storage-key';
+export const ADMIN_TOKEN_CREDENTIAL = 'cards-admin-token';
+
+/** The configured admin token, else the one in the credentials folder, else a new one written there. */
+export function cardsAdminToken(dataDir: string, configured: string | undefined): string {
+  if (configured) return configured;
+  const stored = readCredential(dataDir, ADMIN_TOKEN_CREDENTIAL);
+  if (stored) return stored;
+  const token = randomBytes(32).toString('base64url');
+  writeCredential(dataDir, ADMIN_TOKEN_CREDENTIAL, token);
+  return token;
+}
 
 function storageKey(dataDir: string, configured: string | undefined): Uint8Array {
   const text = configured ?? readCredential(dataDir, STORAGE_KEY_FILE);
@@ -109,13 +122,22 @@ export const cardsPart = definePart({
         logger: ctx.logger,
         metrics: ctx.metrics,
         allowedOrigins: [...Object.values(ctx.urls), ...extra],
+        admin: {
+          token: cardsAdminToken(ctx.shared.dataDir, ctx.config.adminToken),
+          certifier: () => cards.certifier(),
+        },
       });
       await listen(app, ctx.config.port, ctx.shared.host);
       const base = ctx.urls.cards ?? `http://${ctx.shared.publicHost}:${ctx.config.port}`;
       return {
         name: 'cards',
         urls: { wallet: `${base}/`, api: `${base}/v1/cards` },
-        banner: demoBanner(list),
+        banner: [
+          ...demoBanner(list),
+          ctx.config.adminToken
+            ? 'life-event API token: cards.adminToken'
+            : `life-event API token: ${credentialPath(ctx.shared.dataDir, ADMIN_TOKEN_CREDENTIAL)}`,
+        ],
         async close() {
           await app.close();
           await state.close();

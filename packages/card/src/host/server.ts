@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import {
   createHttpServer,
@@ -9,6 +10,8 @@ import {
 } from '@honnin/runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { base64 } from '../apdu/bytes.ts';
+import type { CertifiedPair, Certifier } from '../issuing/certification.ts';
+import { applyLifeEvent } from '../issuing/life-events.ts';
 import type { CardStore } from '../store/card-store.ts';
 import { TapHub } from './tap-hub.ts';
 import { type Lang, walletPage } from './wallet-page.ts';
@@ -20,6 +23,11 @@ export interface CardHostOptions {
   metrics?: Metrics | undefined;
   /** browser origins allowed to list cards and open taps (the other parts' pages) */
   allowedOrigins: readonly string[];
+  /**
+   * The municipal office's API (life events): its bearer token and J-LIS.
+   * Without it `/admin/…` does not exist.
+   */
+  admin?: { token: string; certifier: () => Certifier } | undefined;
 }
 
 const cardParams = z.object({ id: z.uuid() });
@@ -40,7 +48,10 @@ function cardId(req: FastifyRequest): string {
  *   POST /v1/cards/{id}/insert  put it back
  *   GET  /v1/cv-root            the CV root certificate the text/visual AP issuers chain to
  *   WS   /v1/cards/{id}/tap     binary APDU frames + JSON control (transports/websocket.ts)
+ *   POST /admin/cards/{id}/events  a life event (Authorization: Bearer <cards.adminToken>)
  * Browsers may call it from the configured origins only (CORS and the WebSocket Origin check).
+ * Removing and inserting is what a holder does with their own card; rewriting
+ * it is the municipal office's, so the life events need the admin token.
  */
 export async function createCardHost(opts: CardHostOptions): Promise<{ app: FastifyInstance; hub: TapHub }> {
   const app = createHttpServer({ name: 'cards', logger: opts.logger, metrics: opts.metrics });
@@ -123,8 +134,76 @@ export async function createCardHost(opts: CardHostOptions): Promise<{ app: Fast
     },
   );
 
+  if (opts.admin) lifeEventRoutes(app, hub, opts.store, opts.admin);
+
   app.addHook('onClose', async () => {
     await hub.close();
   });
   return { app, hub };
+}
+
+const lifeEvent = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('renewal') }),
+  z.strictObject({
+    type: z.literal('move'),
+    address: z.string().min(1).max(200),
+    municipalityCode: z
+      .string()
+      .regex(/^[0-9]{6}$/)
+      .optional(),
+  }),
+  z.strictObject({ type: z.literal('rename'), name: z.string().min(1).max(100) }),
+]);
+
+/** `POST /admin/cards/{id}/events`: renewal, move, rename (the municipal office's work on a card). */
+function lifeEventRoutes(
+  app: FastifyInstance,
+  hub: TapHub,
+  store: CardStore,
+  admin: NonNullable<CardHostOptions['admin']>,
+): void {
+  const expected = createHash('sha256').update(admin.token).digest();
+  // one event at a time per card on this instance: J-LIS serialises them too
+  const running = new Map<string, Promise<unknown>>();
+  app.post('/admin/cards/:id/events', async (req, reply) => {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    if (!timingSafeEqual(createHash('sha256').update(token).digest(), expected)) {
+      reply.header('www-authenticate', 'Bearer realm="cards-admin"');
+      throw new HonninError(
+        'card_admin_unauthorized',
+        'life events need Authorization: Bearer <cards.adminToken>',
+        {
+          status: 401,
+        },
+      );
+    }
+    const id = cardId(req);
+    const parsed = lifeEvent.safeParse(req.body);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+      throw new HonninError('card_event_invalid', problems.join('; '), { details: { problems } });
+    }
+    await store.summary(id);
+    const previous = running.get(id) ?? Promise.resolve();
+    const run = previous
+      .catch(() => {})
+      .then(async () => {
+        await hub.interrupt(id);
+        return applyLifeEvent(store, id, parsed.data, admin.certifier());
+      });
+    running.set(id, run);
+    try {
+      const { card, certified } = await run;
+      const issued = (p: CertifiedPair | undefined) => p && { serial: p.serial };
+      return {
+        event: parsed.data.type,
+        card,
+        revoked: certified.revoked,
+        ...(certified.auth ? { auth: issued(certified.auth) } : {}),
+        ...(certified.signature ? { signature: issued(certified.signature) } : {}),
+      };
+    } finally {
+      if (running.get(id) === run) running.delete(id);
+    }
+  });
 }

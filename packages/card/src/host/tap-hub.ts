@@ -36,6 +36,17 @@ export class TapHub {
     await this.#state.publish(REMOVED_CHANNEL, cardId);
   }
 
+  /**
+   * Ends every open tap of the card without marking it removed: the card goes
+   * to the municipal office for a life event and comes back rewritten.
+   */
+  async interrupt(cardId: string): Promise<void> {
+    const local = this.#taps.get(cardId);
+    await this.#state.publish(REMOVED_CHANNEL, cardId);
+    this.#eject(cardId);
+    await local?.card.idle();
+  }
+
   async insert(cardId: string): Promise<void> {
     await this.#store.setRemoved(cardId, false);
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ascii, concat, fromHex, u16 } from '../apdu/bytes.ts';
 import { tlv } from '../apdu/tlv.ts';
 import { AID, type Applet, applet, type PinRecord } from '../applets/applet.ts';
-import { CARD_FACE_EF, CARD_FACE_TAG } from '../formats/card-face.ts';
+import { CARD_FACE_EF, CARD_FACE_TAG, type CardFace } from '../formats/card-face.ts';
 import { encodePublicKey } from '../formats/cv-certificate.ts';
 import type { RsaPublicKey } from '../formats/rsa.ts';
 import { digestInfo } from '../formats/rsa.ts';
@@ -54,24 +54,46 @@ export interface CardFaceContent {
   cardPublicKey: RsaPublicKey;
 }
 
+/** The name as the card face prints it (a PNG). */
+export const nameImage = (name: string): Uint8Array => renderTextPng([name], 40);
+/** The address as the card face prints it (a PNG, wrapped lines). */
+export const addressImage = (address: string): Uint8Array => renderTextPng(addressLines(address), 24);
+
+/** EF 0002 of a newly issued card: the face drawn from the holder's items. */
+export function faceFile(c: CardFaceContent, issuer: ApIssuer): Uint8Array {
+  return encodeFace(
+    {
+      birthDate: c.birthDate,
+      sex: c.sex,
+      publicKey: c.cardPublicKey,
+      nameImage: nameImage(c.name),
+      addressImage: addressImage(c.address),
+      photo: facePhoto(c.name),
+      expiresOn: c.expiresOn,
+      securityCodeImage: renderTextPng([c.securityCode], 28),
+    },
+    issuer,
+  );
+}
+
 /**
  * EF 0002: FF20 { DF21 offsets, DF22 birth date, DF23 sex, DF24 card key, DF25 name PNG,
  * DF26 address PNG, DF27 photo JP2, DF28 signature, DF29 expiry, DF2A security-code PNG }.
  * DF28 is PKCS#1 v1.5 over DigestInfo(SHA-256) of a 96-byte value: SHA-256 of
  * DF22‖DF23‖DF24, of DF25‖DF26 and of DF27; expiry and security code are not covered.
  */
-export function faceFile(c: CardFaceContent, issuer: ApIssuer): Uint8Array {
+export function encodeFace(f: CardFace, issuer: ApIssuer): Uint8Array {
   const t = CARD_FACE_TAG;
-  const birth = tlv(t.birthDate, ascii(c.birthDate.replaceAll('-', '')));
-  const sex = tlv(t.sex, ascii(c.sex));
-  const key = tlv(t.publicKey, encodePublicKey(c.cardPublicKey));
-  const name = tlv(t.nameImage, renderTextPng([c.name], 40));
-  const address = tlv(t.addressImage, renderTextPng(addressLines(c.address), 24));
-  const photo = tlv(t.photo, facePhoto(c.name));
+  const birth = tlv(t.birthDate, ascii(f.birthDate.replaceAll('-', '')));
+  const sex = tlv(t.sex, ascii(f.sex));
+  const key = tlv(t.publicKey, encodePublicKey(f.publicKey));
+  const name = tlv(t.nameImage, f.nameImage);
+  const address = tlv(t.addressImage, f.addressImage);
+  const photo = tlv(t.photo, f.photo);
   const value = concat(sha256(concat(birth, sex, key)), sha256(concat(name, address)), sha256(photo));
   const signature = tlv(t.signature, issuer.signDigestInfo(digestInfo('SHA-256', value)));
-  const expiry = tlv(t.expiry, ascii(c.expiresOn.replaceAll('-', '')));
-  const code = tlv(t.securityCodeImage, renderTextPng([c.securityCode], 28));
+  const expiry = tlv(t.expiry, ascii(f.expiresOn.replaceAll('-', '')));
+  const code = tlv(t.securityCodeImage, f.securityCodeImage);
   const items = [birth, sex, key, name, address, photo, signature, expiry, code];
   const draft = concat(tlv(t.offsets, new Uint8Array(8)), ...items);
   const start = tlv(t.face, draft).length - draft.length + 11;
@@ -79,6 +101,11 @@ export function faceFile(c: CardFaceContent, issuer: ApIssuer): Uint8Array {
   const at = (i: number) => start + items.slice(0, i).reduce((n, x) => n + x.length, 0);
   const offsets = concat(u16(at(0)), u16(at(3)), u16(at(4)), u16(at(5)));
   return tlv(t.face, tlv(t.offsets, offsets), ...items);
+}
+
+/** EF 0003, AP basic info: not public beyond "includes the municipality code". */
+export function faceApInfoFile(municipalityCode: string): Uint8Array {
+  return tlv(CARD_FACE_TAG.apInfo, tlv(CARD_FACE_TAG.municipality, ascii(municipalityCode)));
 }
 
 /** EF 0001, the age record: FF10 { DF11 birth date, DF12 card key, DF13 signature over DF11‖DF12 }. */
@@ -102,8 +129,7 @@ export function cardFaceApplet(c: CardFaceContent, issuer: ApIssuer, municipalit
     {
       type: 'binary',
       id: CARD_FACE_EF.apInfo,
-      // AP basic info: not public beyond "includes the municipality code"
-      data: tlv(t.apInfo, tlv(t.municipality, ascii(municipalityCode))),
+      data: faceApInfoFile(municipalityCode),
       readableWith: 'always',
     },
     { type: 'binary', id: CARD_FACE_EF.cvCertificate, data: issuer.cvCertificate, readableWith: 'always' },

@@ -38,6 +38,20 @@ export class CardKeyStore implements CardKeys {
     return new CardKeyStore(keys);
   }
 
+  /**
+   * The same store with new key pairs generated for `names` (what a renewal or
+   * a move writes on the card); the other keys are kept, the old ones dropped.
+   */
+  async replaced(names: readonly string[]): Promise<CardKeyStore> {
+    const keys = new Map(this.#keys);
+    await Promise.all(
+      names.map(async (n) => {
+        keys.set(n, await generateRsaKey());
+      }),
+    );
+    return new CardKeyStore(keys);
+  }
+
   has(name: string): boolean {
     return this.#keys.has(name);
   }

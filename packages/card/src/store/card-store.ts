@@ -24,7 +24,8 @@ import {
   importPkcs8,
 } from '../issuing/ap-issuers.ts';
 import { CardKeyStore } from '../issuing/card-keys.ts';
-import type { CardImage, IssuedVirtualCard } from '../issuing/issue-card.ts';
+import type { IssuedVirtualCard } from '../issuing/issue-card.ts';
+import type { CardChip } from '../issuing/life-events.ts';
 import { migrations } from './migrations.ts';
 import type { CardRow, CardsDB } from './schema.ts';
 import { Sealer } from './sealing.ts';
@@ -238,22 +239,54 @@ export class CardStore {
     return row.jlis_card_id;
   }
 
-  /** The card itself, wired to write its PIN table back here before each answer. */
-  async load(id: string): Promise<VirtualCard> {
+  /**
+   * The chip's contents (files, PIN table, keys) for the municipal office's
+   * rewrite in a life event; they stay inside the cards part.
+   */
+  async chip(id: string): Promise<CardChip> {
     const row = await this.storage.db.selectFrom('card').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new CardNotFoundError(id);
-    const image: CardImage = {
-      token: row.token as TokenKind,
-      applets: appletsFromJson(dec.decode(this.#sealer.open(row.image, `image:${id}`))),
-      pins: this.#openPins(id, row.pins),
-    };
     const sealedKeys = JSON.parse(dec.decode(this.#sealer.open(row.keys, `keys:${id}`))) as Record<
       string,
       string
     >;
-    const keys = CardKeyStore.fromSealed(
-      Object.fromEntries(Object.entries(sealedKeys).map(([k, v]) => [k, fromBase64(v)])),
-    );
+    return {
+      image: {
+        token: row.token as TokenKind,
+        applets: appletsFromJson(dec.decode(this.#sealer.open(row.image, `image:${id}`))),
+        pins: this.#openPins(id, row.pins),
+      },
+      keys: CardKeyStore.fromSealed(
+        Object.fromEntries(Object.entries(sealedKeys).map(([k, v]) => [k, fromBase64(v)])),
+      ),
+      jlisCardId: row.jlis_card_id,
+    };
+  }
+
+  /**
+   * Writes a chip rewritten by a life event: files and keys together. The PIN
+   * table is not touched, so every counter stays where the card left it.
+   */
+  async rewrite(
+    id: string,
+    chip: { applets: readonly Applet[]; keys: CardKeyStore; holderName?: string | undefined },
+  ): Promise<CardSummary> {
+    const r = await this.storage.db
+      .updateTable('card')
+      .set({
+        image: this.#sealer.seal(enc.encode(appletsToJson(chip.applets)), `image:${id}`),
+        keys: this.#sealKeys(id, chip.keys.sealedExport()),
+        ...(chip.holderName ? { holder_name: chip.holderName } : {}),
+      })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw new CardNotFoundError(id);
+    return this.summary(id);
+  }
+
+  /** The card itself, wired to write its PIN table back here before each answer. */
+  async load(id: string): Promise<VirtualCard> {
+    const { image, keys } = await this.chip(id);
     return new VirtualCard({
       token: image.token,
       applets: image.applets,
