@@ -4,9 +4,8 @@ import { CertificateValidator, parseCertificate, TEST_POLICIES, verifyCms } from
 import { storageBackends } from '@honnin/runtime/testing';
 import { CitizenPhone } from '../support/citizen.ts';
 import { credential, registerRelyingParty, tapSession } from '../support/honnin.ts';
-import { HttpAgent } from '../support/http-agent.ts';
 import { type AuthorizationOptions, DemoRelyingParty } from '../support/relying-party.ts';
-import { EventReader } from '../support/sse.ts';
+import { bindPhone, finishOnPc, type PcFlow, startOnPc } from '../support/service-page.ts';
 import { startTestSystem, type TestSystem } from '../support/system.ts';
 
 /**
@@ -38,37 +37,8 @@ for (const backend of storageBackends()) {
       await system?.close();
     });
 
-    /** The service's page on a PC: its interaction and the QR link it shows. */
-    async function onPc(opts: AuthorizationOptions = {}) {
-      const pc = new HttpAgent();
-      const { url, result } = await rp.authorize(opts);
-      const page = await pc.follow(url);
-      const base = page.url.href;
-      const events = new EventReader(await pc.request(`${base}/events`, { accept: 'text/event-stream' }));
-      const qr = await events.next('qr');
-      return { pc, base, events, link: String(qr.link), result };
-    }
-
-    /** The phone opens the QR, unlocks and shows the number; the PC types it. */
-    async function bind(p: Awaited<ReturnType<typeof onPc>>, who = phone) {
-      const flowId = await who.openQr(p.link);
-      const unlocked = await who.unlock(flowId);
-      assert.match(unlocked.bindingNumber ?? '', /^\d{6}$/);
-      const typed = await p.pc.request(`${p.base}/binding`, {
-        json: { number: unlocked.bindingNumber },
-        accept: 'application/json',
-      });
-      assert.equal(typed.status, 200);
-      await p.events.next('flow', (e) => e.stage === 'in_app');
-      return flowId;
-    }
-
-    async function finishOnPc(p: Awaited<ReturnType<typeof onPc>>) {
-      await p.events.next('flow', (e) => e.stage === 'done' || e.stage === 'failed');
-      await p.events.close();
-      await p.pc.submit(`${p.base}/finish`, {});
-      return p.result;
-    }
+    const onPc = (opts: AuthorizationOptions = {}) => startOnPc(rp, opts);
+    const bind = (p: PcFlow, who = phone) => bindPhone(p, who);
 
     test('phone only: app switch, PINs, card, consent, back with the 4 items', async () => {
       const card = await tapSession(system, 'デモ1');

@@ -23,7 +23,7 @@ export const platformConfig = z.object({
   keyRotationDays: z.coerce.number().int().min(1).max(365).default(30),
   /** the local bridge to a PC's card readers (`honnin cards bridge`) */
   readerBridgeUrl: z.string().url().default('http://127.0.0.1:7013'),
-  /** hours between runs of old → new certificate linking (新旧紐付け) at J-LIS */
+  /** hours between backstop runs of old → new certificate linking (新旧紐付け; logins link at once) */
   relinkHours: z.coerce
     .number()
     .min(0.01)

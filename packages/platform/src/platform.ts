@@ -61,7 +61,7 @@ export interface PlatformOptions {
   accessTokenSeconds?: number | undefined;
   /** how often keys are checked and expired rows swept (default 60 s) */
   maintenanceMs?: number | undefined;
-  /** how often known citizens' certificates are followed to their successors at J-LIS (default daily) */
+  /** how often the backstop follows every superseded certificate to its successor at J-LIS (default daily) */
   relinkMs?: number | undefined;
 }
 
@@ -206,7 +206,7 @@ export async function createPlatform(o: PlatformOptions): Promise<Platform> {
         keys,
         fees,
         onKeysRotated: () => host.refresh(),
-        relink: () => verifier.linkSuccessors(),
+        relink: () => verifier.linkAll(),
       });
     });
 
@@ -216,12 +216,13 @@ export async function createPlatform(o: PlatformOptions): Promise<Platform> {
       );
     }, o.maintenanceMs ?? 60_000);
     maintenance.unref();
-    // 新旧紐付け once per period across all instances (each check is a charged J-LIS query)
+    // logins link renewed certificates at once; this backstop follows every superseded
+    // entry once per period across all instances (each query is a charged J-LIS check)
     const relinkMs = o.relinkMs ?? 86_400_000;
     const relink = setInterval(() => {
       void state
         .setIfAbsent('relink-running', '1', Math.max(1000, relinkMs - 60_000))
-        .then((mine) => (mine ? verifier.linkSuccessors() : undefined))
+        .then((mine) => (mine ? verifier.linkAll() : undefined))
         .catch((err) => logger.warn({ err }, 'successor linking failed'));
     }, relinkMs);
     relink.unref();

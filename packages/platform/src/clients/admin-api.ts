@@ -18,7 +18,7 @@ export function adminRoutes(
     fees: Fees;
     onKeysRotated: () => Promise<void>;
     /** 新旧紐付け: follow renewed certificates of known citizens */
-    relink: () => Promise<{ checked: number; linked: number }>;
+    relink: () => Promise<{ checked: number; linked: number; merged: number }>;
   },
 ): void {
   const expected = Buffer.from(d.adminToken);

@@ -150,4 +150,16 @@ export const migrations: Record<string, PartMigration<PlatformDB>> = {
         .execute();
     },
   },
+  '002_successor_linking': {
+    async up(db) {
+      await db.schema.alterTable('citizen_certificate').addColumn('successor_checked_at', 'bigint').execute();
+      await db.schema
+        .createTable('crl_follow')
+        .addColumn('ca_id', 'text', (c) => c.primaryKey())
+        .addColumn('etag', 'text', (c) => c.notNull())
+        .addColumn('this_update', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -57,6 +57,17 @@ export interface PlatformDB {
     citizen_id: string;
     first_seen_at: number;
     last_seen_at: number;
+    /** when J-LIS was asked for this certificate's successor (新旧紐付け): each one is asked once */
+    successor_checked_at: number | null;
+  };
+  /** how far the platform followed each CA generation's CRL for replaced certificates (every instance shares it) */
+  crl_follow: {
+    ca_id: string;
+    /** J-LIS's ETag of the CRL last followed (If-None-Match) */
+    etag: string;
+    /** that CRL's thisUpdate: entries revoked since (less a margin) are the new ones */
+    this_update: number;
+    updated_at: number;
   };
   /** a registered app (デジタル認証アプリ) on one device */
   app_installation: {

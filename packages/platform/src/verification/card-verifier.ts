@@ -5,15 +5,13 @@ import {
   CertificateExpiredError,
   CertificateNotYetValidError,
   CertificateRevokedError,
-  CertificateValidator,
+  type CertificateValidator,
   ChallengeExpiredError,
   ChallengeMismatchError,
   type DecodedBasicInfo,
   isJpkiError,
   OcspClient,
-  PRODUCTION_POLICIES,
   type RevocationStatus,
-  TEST_POLICIES,
   verifyLogin,
   verifySignature,
 } from '@honnin/jpki';
@@ -24,6 +22,8 @@ import { FlowError, type OutcomeCode } from '../outcomes.ts';
 import type { PlatformDB } from '../store/schema.ts';
 import { verifyCardInfo } from './card-info.ts';
 import type { Fees } from './fees.ts';
+import { JlisConnection } from './jlis.ts';
+import { type LinkingRun, SuccessorLinker } from './successor-linking.ts';
 
 export interface CardVerifierOptions {
   /** J-LIS's base URL (CA certificates, OCSP, verifier services) */
@@ -67,7 +67,8 @@ export class CardVerifier {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #fetch: typeof globalThis.fetch;
-  #validator: Promise<CertificateValidator> | undefined;
+  readonly #jlis: JlisConnection;
+  readonly #linker: SuccessorLinker;
   #cvRoot: Promise<RsaPublicKey> | undefined;
   #ocsp: OcspClient;
 
@@ -83,6 +84,8 @@ export class CardVerifier {
     this.#logger = deps.logger;
     this.#now = deps.now;
     this.#fetch = o.fetch ?? globalThis.fetch;
+    this.#jlis = new JlisConnection({ url: o.jlisUrl, apiKey: o.jlisApiKey, fetch: o.fetch });
+    this.#linker = new SuccessorLinker(storage, this.#jlis, deps);
     this.#ocsp = new OcspClient({
       url: `${o.jlisUrl}/ocsp`,
       fetch: (url, init) => this.#fetch(url, init),
@@ -93,62 +96,8 @@ export class CardVerifier {
     });
   }
 
-  /** J-LIS's CA certificates (every generation), fetched once and again when a new one appears. */
-  #trust(refresh = false): Promise<CertificateValidator> {
-    if (refresh || !this.#validator) {
-      this.#validator = this.#loadTrust();
-      this.#validator.catch(() => {
-        this.#validator = undefined;
-      });
-    }
-    return this.#validator;
-  }
-
-  async #loadTrust(): Promise<CertificateValidator> {
-    const list = await this.#jlis<{ ca: { links: { der: string } }[] }>('GET', '/ca');
-    const anchors = await Promise.all(
-      list.ca.map(async (c) => {
-        const res = await this.#fetch(`${this.#o.jlisUrl}${c.links.der}`, {
-          signal: AbortSignal.timeout(5000),
-        });
-        if (!res.ok) throw new Error(`J-LIS CA certificate: HTTP ${res.status}`);
-        return new Uint8Array(await res.arrayBuffer());
-      }),
-    );
-    return new CertificateValidator({
-      trustAnchors: anchors,
-      policies: [TEST_POLICIES, PRODUCTION_POLICIES],
-    });
-  }
-
-  async #jlis<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    let res: Response;
-    try {
-      res = await this.#fetch(`${this.#o.jlisUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.#o.jlisApiKey}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(5000),
-      });
-    } catch (e) {
-      throw new FlowError('revocation_unavailable', `J-LIS unreachable: ${(e as Error).message}`, {
-        status: 503,
-        cause: e,
-      });
-    }
-    const json = (await res.json().catch(() => ({}))) as T & { error?: string; message?: string };
-    if (!res.ok)
-      throw new HonninError(
-        'jlis_error',
-        `J-LIS ${path}: ${json.error ?? res.status} ${json.message ?? ''}`,
-        {
-          status: 502,
-        },
-      );
-    return json;
+  async #trust(refresh = false): Promise<CertificateValidator> {
+    return (await this.#jlis.trust(refresh)).validator;
   }
 
   /** The 4 items the app read from the card-info AP, checked up to the CV root. */
@@ -190,13 +139,16 @@ export class CardVerifier {
         { validator, expected: proof.expected, at: new Date(this.#now()), revocation: this.#ocsp },
       ),
     );
-    const citizenId = await this.#citizenFor([{ purpose: 'auth', serial: result.serial }]);
+    const serials = [{ purpose: 'auth', serial: result.serial }];
+    // a certificate nobody knows may be a known citizen's renewal: link it first
+    if (!(await this.#knownCitizen(serials))) await this.#linker.linkFor(result.serial, who);
+    const citizenId = await this.#citizenFor(serials);
     return { citizenId, serial: result.serial, revocation: result.revocation };
   }
 
   /** 年齢判定: whether the holder of an auth certificate is at least `age` today (J-LIS knows the birth date). */
   async ageAtLeast(authSerial: string, age: number, who: Requester): Promise<boolean> {
-    const a = await this.#jlis<{ atLeast: boolean }>('POST', '/verifier/age', {
+    const a = await this.#jlis.json<{ atLeast: boolean }>('POST', '/verifier/age', {
       purpose: 'auth',
       serial: authSerial,
       age,
@@ -226,11 +178,13 @@ export class CardVerifier {
     ];
     if (!(await this.#knownCitizen(serials))) {
       // 紐付け: the auth certificate of the same card names the citizen a login already knows
-      const linked = await this.#jlis<{ authSerial: string }>('POST', '/verifier/link', {
+      const linked = await this.#jlis.json<{ authSerial: string }>('POST', '/verifier/link', {
         signatureSerial: r.serial,
       });
       await this.#fees.charge(who.clientId, who.transactionId, 'linking');
-      serials.push({ purpose: 'auth', serial: linked.authSerial });
+      const auth = { purpose: 'auth' as const, serial: linked.authSerial };
+      if (!(await this.#knownCitizen([auth]))) await this.#linker.linkFor(auth.serial, who);
+      serials.push(auth);
     }
     const citizenId = await this.#citizenFor(serials);
     return {
@@ -320,43 +274,9 @@ export class CardVerifier {
     return id;
   }
 
-  /**
-   * 新旧紐付け: asks J-LIS which certificate replaced each citizen's latest one,
-   * and records the newest under the same citizen — so their pairwise `sub`
-   * survives a renewal. Run by the maintenance loop and `honnin platform relink`.
-   */
-  async linkSuccessors(): Promise<{ checked: number; linked: number }> {
-    const rows = await this.#storage.db
-      .selectFrom('citizen_certificate')
-      .select(['citizen_id', 'purpose', 'serial', 'last_seen_at'])
-      .orderBy('last_seen_at', 'desc')
-      .execute();
-    const latest = new Map<string, (typeof rows)[number]>();
-    for (const r of rows)
-      if (!latest.has(`${r.citizen_id}/${r.purpose}`)) latest.set(`${r.citizen_id}/${r.purpose}`, r);
-    let linked = 0;
-    for (const r of latest.values()) {
-      const a = await this.#jlis<{ newestSerial: string }>('POST', '/verifier/successor', {
-        purpose: r.purpose,
-        serial: r.serial,
-      });
-      if (a.newestSerial !== r.serial) {
-        const now = this.#now();
-        const res = await this.#storage.db
-          .insertInto('citizen_certificate')
-          .values({
-            purpose: r.purpose,
-            serial: a.newestSerial,
-            citizen_id: r.citizen_id,
-            first_seen_at: now,
-            last_seen_at: now,
-          })
-          .onConflict((oc) => oc.columns(['purpose', 'serial']).doNothing())
-          .executeTakeFirst();
-        linked += Number(res.numInsertedOrUpdatedRows ?? 0n);
-      }
-    }
-    return { checked: latest.size, linked };
+  /** The periodic backstop of old → new linking (and `POST /admin/relink`): see SuccessorLinker. */
+  linkAll(): Promise<LinkingRun> {
+    return this.#linker.linkAll();
   }
 }
 

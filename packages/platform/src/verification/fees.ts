@@ -2,9 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Storage } from '@honnin/runtime';
 import type { PlatformDB } from '../store/schema.ts';
 
-/** J-LIS's fees per check (seed 003): signature-cert validity ¥20, auth-cert validity ¥2, linking ¥2. */
-export const FEE_YEN = { sign_validity: 20, auth_validity: 2, linking: 2 } as const;
+/**
+ * J-LIS's fees per check (seed 003): signature-cert validity ¥20, auth-cert
+ * validity ¥2, 紐付け ¥2; 新旧紐付け costs the validity check of the old
+ * certificate it performs (the platform follows auth certificates: ¥2).
+ */
+export const FEE_YEN = { sign_validity: 20, auth_validity: 2, linking: 2, successor: 2 } as const;
 export type FeeItem = keyof typeof FEE_YEN;
+
+/** The account of checks no relying party asked for (linking the platform does on its own). */
+export const OPERATOR_ACCOUNT = 'platform';
 
 /**
  * The platform pays J-LIS for every check it makes on a relying party's behalf
