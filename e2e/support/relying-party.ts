@@ -22,6 +22,8 @@ export interface AuthorizationOptions {
   /** bind the tokens to a DPoP key */
   dpop?: boolean;
   uiLocales?: string;
+  /** `prompt` (e.g. `consent`, which `offline_access` needs) */
+  prompt?: string;
   /** leave a mandatory parameter out, to see the platform refuse */
   omit?: ('state' | 'nonce' | 'code_challenge')[];
 }
@@ -37,6 +39,8 @@ export interface FlowResult {
   idToken?: oidc.IDToken | undefined;
   rawIdToken?: string | undefined;
   accessToken?: string | undefined;
+  /** with `offline_access` (and `prompt=consent`) */
+  refreshToken?: string | undefined;
   userinfo?: Record<string, unknown> | undefined;
   authorizationDetails?: unknown;
   signResult?: Record<string, unknown> | undefined;
@@ -76,6 +80,13 @@ export class DemoRelyingParty {
     this.#keys = keys;
     this.app = createHttpServer({ name: 'demo-rp' });
     this.app.get('/.well-known/jwks.json', async () => ({ keys: [this.#keys.signJwk, this.#keys.encJwk] }));
+    this.app.get('/logged-out', async (_req, reply) =>
+      reply
+        .type('text/html')
+        .send(
+          '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>demo RP</title></head><body><h1 id="outcome">signed out</h1></body></html>',
+        ),
+    );
     this.app.get('/callback', async (req, reply) => {
       const url = new URL(req.url, this.url);
       const r = await this.#callback(url);
@@ -105,6 +116,11 @@ export class DemoRelyingParty {
     return `${this.url}/callback`;
   }
 
+  /** Where the platform sends the browser after RP-initiated logout. */
+  get postLogoutRedirectUri(): string {
+    return `${this.url}/logged-out`;
+  }
+
   /** What to register at the platform for this relying party. */
   registration(extra: Record<string, unknown> = {}) {
     return {
@@ -112,6 +128,7 @@ export class DemoRelyingParty {
       name: 'デモサービス',
       nameEn: 'Demo service',
       redirectUris: [this.redirectUri],
+      postLogoutRedirectUris: [this.postLogoutRedirectUri],
       jwksUri: `${this.url}/.well-known/jwks.json`,
       scopes: ['openid', 'name', 'address', 'birthdate', 'gender', 'sign', 'offline_access'] as never,
       certifiedVerifier: true,
@@ -162,6 +179,7 @@ export class DemoRelyingParty {
     if (o.authorizationDetails) params.authorization_details = JSON.stringify(o.authorizationDetails);
     if (o.claims) params.claims = JSON.stringify(o.claims);
     if (o.uiLocales) params.ui_locales = o.uiLocales;
+    if (o.prompt) params.prompt = o.prompt;
     const dpop = o.dpop ? oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256')) : undefined;
     const url = o.par
       ? await oidc.buildAuthorizationUrlWithPAR(config, params, { DPoP: dpop })
@@ -237,6 +255,7 @@ export class DemoRelyingParty {
       idToken,
       rawIdToken: tokens.id_token,
       accessToken: tokens.access_token,
+      refreshToken: tokens.refresh_token,
       userinfo: userinfo as Record<string, unknown>,
       authorizationDetails: tokens.authorization_details,
       signResult: signId ? await this.signResult(signId, tokens.access_token, p.dpop) : undefined,
@@ -258,6 +277,29 @@ export class DemoRelyingParty {
 
   pending(state: string): Pending | undefined {
     return this.#pending.get(state);
+  }
+
+  /** The refresh token grant. */
+  async refresh(refreshToken: string) {
+    return oidc.refreshTokenGrant(await this.config(), refreshToken);
+  }
+
+  /** Token revocation (RFC 7009) with the client's assertion. */
+  async revoke(token: string, hint?: 'refresh_token' | 'access_token'): Promise<void> {
+    await oidc.tokenRevocation(await this.config(), token, hint ? { token_type_hint: hint } : undefined);
+  }
+
+  /** RP-initiated logout: the URL of the platform's end-session endpoint to send the browser to. */
+  async endSessionUrl(p: {
+    idTokenHint: string;
+    postLogoutRedirectUri?: string;
+    state?: string;
+  }): Promise<URL> {
+    return oidc.buildEndSessionUrl(await this.config(), {
+      id_token_hint: p.idTokenHint,
+      ...(p.postLogoutRedirectUri ? { post_logout_redirect_uri: p.postLogoutRedirectUri } : {}),
+      ...(p.state ? { state: p.state } : {}),
+    });
   }
 
   async appToken(): Promise<string> {

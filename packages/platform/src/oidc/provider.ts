@@ -7,6 +7,7 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import type { SignTransactions } from '../signing/transactions.ts';
+import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
 import type { ReleasedIdentities } from './released-identity.ts';
 import {
   checkAuthorizationRequest,
@@ -110,7 +111,7 @@ export function createProvider(d: ProviderDeps): Provider {
       pushedAuthorizationRequests: { enabled: true },
       dPoP: { enabled: true, nonceSecret: d.dpopNonceSecret },
       revocation: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       // a rich authorization request needs a resource: the platform's API. The code's
       // access token stays a userinfo token (carrying the authorization details),
       // which the signing API accepts too.

@@ -128,7 +128,12 @@ export class SuccessorLinker {
           status: 503,
         });
       }
-      const crl = await buildCrlIndex(res.body, { trust: trust.validator.trust });
+      const crl = await buildCrlIndex(res.body, { trust: trust.validator.trust }).catch((e: Error) => {
+        throw new FlowError('revocation_unavailable', `J-LIS CRL ${g.id}: ${e.message}`, {
+          status: 503,
+          cause: e,
+        });
+      });
       const since = mode === 'new' && seen ? Number(seen.this_update) - MARGIN_MS : Number.NEGATIVE_INFINITY;
       const replaced: string[] = [];
       for (const e of crl.entries())
