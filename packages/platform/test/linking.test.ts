@@ -112,8 +112,10 @@ async function linkingWorld(backend: ReturnType<typeof storageBackends>[number],
     card,
     renew,
     successorQueries,
+    /** J-LIS's HTTP server goes away (the store stays, for the checks after) */
+    stopServer: () => server.close(),
     async close() {
-      await server.close();
+      if (server.server.listening) await server.close();
       await jlis.close();
       await storage.close();
       await j.cleanup();
@@ -257,5 +259,24 @@ describe('citizen linking when J-LIS re-issues its CRL late', () => {
     await assert.rejects(w.login(card.auth.der, card.authKey), { code: 'certificate_revoked' });
     const left = await w.storage.db.selectFrom('citizen').select('id').where('id', '=', meanwhile).execute();
     assert.deepEqual(left, [], 'the second record is gone');
+  });
+
+  test('J-LIS unreachable: linking reports revocation_unavailable and marks nothing', async () => {
+    const card = await w.card('蒼崎　青子');
+    const citizen = (await w.login(card.auth.der, card.authKey)).citizenId;
+    await w.renew(card.cardId);
+    await w.jlis.crls.publish(card.auth.caId);
+    await w.stopServer();
+    await assert.rejects(w.verifier.linkAll(), { code: 'revocation_unavailable' });
+    const rows = await w.storage.db
+      .selectFrom('citizen_certificate')
+      .select(['serial', 'successor_checked_at'])
+      .where('citizen_id', '=', citizen)
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => ({ ...r })),
+      [{ serial: card.auth.serial, successor_checked_at: null }],
+      'asked again next time',
+    );
   });
 });
