@@ -135,6 +135,7 @@ export class SuccessorLinker {
         });
       });
       const since = mode === 'new' && seen ? Number(seen.this_update) - MARGIN_MS : Number.NEGATIVE_INFINITY;
+      const failed = failures.length;
       const replaced: string[] = [];
       for (const e of crl.entries())
         if (e.reasonCode === SUPERSEDED && e.revokedAt.getTime() >= since) replaced.push(e.serial);
@@ -158,7 +159,7 @@ export class SuccessorLinker {
         }
       }
       // a certificate not followed is looked at again next time: the mark stays where it was
-      if (failures.length) continue;
+      if (failures.length > failed) continue;
       // every instance starts from here next time (never back to an older CRL)
       const etag = res.headers.get('etag');
       const thisUpdate = crl.thisUpdate.getTime();
