@@ -1,23 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Kysely, openMigratedStorage, type Storage } from '@honnin/runtime';
-import { isolatedStorage, storageBackends } from '@honnin/runtime/testing';
-import { dipsMigrations } from '../../packages/services/src/dips/store/migrations.ts';
+import type { Kysely } from '@honnin/runtime';
+import { storageBackends } from '@honnin/runtime/testing';
 import type { DipsDB } from '../../packages/services/src/dips/store/schema.ts';
 import { DipsProcess } from '../../packages/services/test/dips/child.ts';
+import { dipsStorage } from '../../packages/services/test/dips/support.ts';
+import { hidden } from '../../packages/services/test/web/client.ts';
 import { type CardSession, CitizenPhone } from '../support/citizen.ts';
-import { credential, tapSession } from '../support/honnin.ts';
+import { tapSession } from '../support/honnin.ts';
 import { HttpAgent } from '../support/http-agent.ts';
 import { freePort } from '../support/ports.ts';
 import { EventReader } from '../support/sse.ts';
 import { startTestSystem, type TestSystem } from '../support/system.ts';
 import { mailTo } from './pages.ts';
-
-const field = (html: string, name: string) => {
-  const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(html);
-  if (!m) throw new Error(`no ${name} in the page`);
-  return m[1]!;
-};
+import { registerDips } from './system.ts';
 
 /**
  * Crash safety of the identity verification: DIPS runs as a child process and
@@ -29,9 +25,8 @@ const field = (html: string, name: string) => {
 describe('dips killed while it takes up the platform’s answers', () => {
   const backend = storageBackends()[0]!;
   let system: TestSystem;
-  let storage: Storage<DipsDB>;
+  let store: Awaited<ReturnType<typeof dipsStorage>>;
   let db: Kysely<DipsDB>;
-  let cleanup: () => Promise<void>;
   let phone: CitizenPhone;
   let card: CardSession;
   const child = new DipsProcess();
@@ -43,37 +38,26 @@ describe('dips killed while it takes up the platform’s answers', () => {
     system = await startTestSystem({ parts: ['mailbox', 'jlis', 'cards', 'platform'] });
     port = await freePort();
     dipsUrl = `http://localhost:${port}`;
-    const iso = isolatedStorage(backend, 'dipskill');
-    cleanup = iso.cleanup;
-    storage = await openMigratedStorage<DipsDB>(iso.options, dipsMigrations);
-    db = storage.db;
+    store = await dipsStorage(backend, 'dipskill');
+    db = store.db;
     const smtpUrl = system.system.parts.find((p) => p.name === 'mailbox')!.urls.smtp!;
     start = () =>
-      child.start({ storage: iso.options, port, smtpUrl, issuer: system.urls.platform!, publicUrl: dipsUrl });
+      child.start({
+        storage: store.options,
+        port,
+        smtpUrl,
+        issuer: system.urls.platform!,
+        publicUrl: dipsUrl,
+      });
     await start();
-    const res = await fetch(`${system.urls.platform}/admin/clients/RP00000001`, {
-      method: 'PUT',
-      headers: {
-        authorization: `Bearer ${credential(system, 'platform-admin-token')}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        clientId: 'RP00000001',
-        name: 'ドローン登録システム（DIPS）',
-        redirectUris: [`${dipsUrl}/auth/callback`],
-        jwksUri: `${dipsUrl}/.well-known/jwks.json`,
-        scopes: ['openid', 'name', 'address', 'birthdate', 'gender', 'sign'],
-      }),
-    });
-    assert.ok(res.ok);
+    await registerDips(system, dipsUrl, { testMode: false });
     card = await tapSession(system, 'デモ1');
     phone = new CitizenPhone(system.urls.platform!);
     await phone.register(card);
   });
   after(async () => {
     await child.kill();
-    await storage?.close();
-    await cleanup?.();
+    await store?.close();
     await system?.close();
   });
 
@@ -90,8 +74,8 @@ describe('dips killed while it takes up the platform’s answers', () => {
 
     let p = await page('/signup');
     p = await post('/signup', {
-      _csrf: field(p.text, '_csrf'),
-      signup_key: field(p.text, 'signup_key'),
+      _csrf: hidden(p.text, '_csrf'),
+      signup_key: hidden(p.text, 'signup_key'),
       name: '黒桐　幹也',
       reading: 'コクトウ ミキヤ',
       postcode: '100-0001',
@@ -102,14 +86,14 @@ describe('dips killed while it takes up the platform’s answers', () => {
       password: 'drone2026',
       password2: 'drone2026',
     });
-    p = await post('/applications', { _csrf: field(p.text, '_csrf') });
+    p = await post('/applications', { _csrf: hidden(p.text, '_csrf') });
     const base = p.url.pathname.replace(/\/[a-z]+$/, '');
-    const csrf = field(p.text, '_csrf');
+    const csrf = hidden(p.text, '_csrf');
     await post(`${base}/method`, { _csrf: csrf, method: 'mynumber_card' });
     p = await page(`${base}/aircraft`);
     await post(`${base}/aircraft`, {
       _csrf: csrf,
-      form_key: field(p.text, 'form_key'),
+      form_key: hidden(p.text, 'form_key'),
       manufacturingType: 'maker',
       maker: 'DIPS',
       model: 'S10001',

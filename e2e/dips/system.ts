@@ -32,6 +32,32 @@ export interface DipsSystem {
   close(): Promise<void>;
 }
 
+/**
+ * The demo client RP00000001 at the platform, at the address of this DIPS, as a
+ * service provider (it gets the verification result, no certificate); its
+ * sandbox (the test-response screen instead of a card) when `testMode`.
+ */
+export async function registerDips(system: TestSystem, dipsUrl: string, o: { testMode: boolean }) {
+  const res = await fetch(`${system.urls.platform}/admin/clients/RP00000001`, {
+    method: 'PUT',
+    headers: {
+      authorization: `Bearer ${credential(system, 'platform-admin-token')}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({
+      clientId: 'RP00000001',
+      name: 'ドローン登録システム（DIPS）',
+      nameEn: 'Drone registration system (DIPS)',
+      redirectUris: [`${dipsUrl}/auth/callback`],
+      jwksUri: `${dipsUrl}/.well-known/jwks.json`,
+      scopes: ['openid', 'name', 'address', 'birthdate', 'gender', 'sign'],
+      certifiedVerifier: false,
+      testMode: o.testMode,
+    }),
+  });
+  if (!res.ok) throw new Error(`registering DIPS: ${res.status} ${await res.text()}`);
+}
+
 export async function startDipsSystem(backend: StorageBackend): Promise<DipsSystem> {
   const dipsPort = await freePort();
   const bridgePort = await freePort();
@@ -57,27 +83,7 @@ export async function startDipsSystem(backend: StorageBackend): Promise<DipsSyst
     open: () => WebSocketTransport.connect(cardTapUrl(urls.cards, inReader)),
   });
   await listen(bridge, bridgePort, '127.0.0.1');
-  // the demo client, at this DIPS's address, as a service provider (the verification result, no certificate)
-  const register = async (o: { testMode: boolean }) => {
-    const res = await fetch(`${urls.platform}/admin/clients/RP00000001`, {
-      method: 'PUT',
-      headers: {
-        authorization: `Bearer ${credential(system, 'platform-admin-token')}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        clientId: 'RP00000001',
-        name: 'ドローン登録システム（DIPS）',
-        nameEn: 'Drone registration system (DIPS)',
-        redirectUris: [`${urls.dips}/auth/callback`],
-        jwksUri: `${urls.dips}/.well-known/jwks.json`,
-        scopes: ['openid', 'name', 'address', 'birthdate', 'gender', 'sign'],
-        certifiedVerifier: false,
-        testMode: o.testMode,
-      }),
-    });
-    if (!res.ok) throw new Error(`registering DIPS: ${res.status} ${await res.text()}`);
-  };
+  const register = (o: { testMode: boolean }) => registerDips(system, urls.dips, o);
   const store = isolatedStorage(backend, 'dips');
   let dips: DipsService | undefined;
   try {

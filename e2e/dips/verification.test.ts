@@ -6,7 +6,7 @@ import { browserSkip, launchBrowser, pcContext, phoneContext } from '../support/
 import { addPlatformAuthenticator } from '../support/passkeys.ts';
 import { scanQr } from '../support/qr.ts';
 import { authenticateInApp, openInApp, signInApp } from './app.ts';
-import { apply, confirmMail, enterApplication, mailTo, shot, signUp } from './pages.ts';
+import { apply, confirmMail, enterApplication, mailTo, type OWNER, shot, signUp } from './pages.ts';
 import { type DipsSystem, STAFF_PASSWORD, startDipsSystem } from './system.ts';
 
 const MINUTE = 60_000;
@@ -40,8 +40,10 @@ describe('drone registration with the My Number Card', { skip: browserSkip() }, 
     return { ctx, page };
   }
 
-  /** From 登録申請 to the page of ② (the mail opened in a new tab). */
-  async function toSignature(ctx: BrowserContext, page: Page, email: string) {
+  /** An account (with the owner's items as written), STEP 01–05, 登録申請, the mail opened in a new tab: the page of ②. */
+  async function toSignature(ctx: BrowserContext, page: Page, email: string, owner?: Partial<typeof OWNER>) {
+    await signUp(page, sys.urls.dips, email, owner);
+    await enterApplication(page, sys.urls.dips);
     const since = Date.now();
     await apply(page);
     await confirmMail(ctx, page, await mailTo(sys.urls.mailbox, email, /到達確認/, since), sys.urls.dips);
@@ -86,14 +88,12 @@ describe('drone registration with the My Number Card', { skip: browserSkip() }, 
     const { ctx: phoneCtx, page: phone } = await aPhone();
     const email = 'kokutou@example.jp';
     // written as people write it; the card says 東京都千代田区千代田１－１
-    await signUp(pc, sys.urls.dips, email, {
+    await toSignature(ctx, pc, email, {
       name: '黒桐 幹也',
       reading: 'コクトウ ミキヤ',
       address: '東京都千代田区千代田一丁目1番',
       birthDate: '1980-02-17',
     });
-    await enterApplication(pc, sys.urls.dips);
-    await toSignature(ctx, pc, email);
 
     // ② on the phone
     await pc.getByRole('button', { name: 'OK' }).click();
@@ -169,14 +169,12 @@ describe('drone registration with the My Number Card', { skip: browserSkip() }, 
     const { ctx, page } = await aPhone();
     const email = 'phone-only@example.jp';
     // the card's items in other character widths: nothing to replace, no ③
-    await signUp(page, sys.urls.dips, email, {
+    await toSignature(ctx, page, email, {
       name: '黒桐　幹也',
       reading: 'コクトウ ミキヤ',
       address: '東京都千代田区千代田1-1',
       birthDate: '1980-02-17',
     });
-    await enterApplication(page, sys.urls.dips);
-    await toSignature(ctx, page, email);
     await page.getByRole('button', { name: 'OK' }).click();
     await page.locator('#open-app').click();
     await openInApp(page, KOKUTOU.card, KOKUTOU.authPin);
@@ -199,14 +197,12 @@ describe('drone registration with the My Number Card', { skip: browserSkip() }, 
     const ctx = await pcContext(browser);
     const pc = await ctx.newPage();
     const email = 'reader@example.jp';
-    await signUp(pc, sys.urls.dips, email, {
+    await toSignature(ctx, pc, email, {
       name: '黒桐 幹也',
       reading: 'コクトウ ミキヤ',
       address: '東京都千代田区千代田１－１',
       birthDate: '1980-02-17',
     });
-    await enterApplication(pc, sys.urls.dips);
-    await toSignature(ctx, pc, email);
     await pc.getByRole('button', { name: 'OK' }).click();
     await pc.getByRole('link', { name: 'ICカードリーダーで読み取る' }).click();
     await signInApp(pc, KOKUTOU.password);
@@ -229,14 +225,12 @@ describe('drone registration with the My Number Card', { skip: browserSkip() }, 
     const pc = await ctx.newPage();
     const { ctx: phoneCtx, page: phone } = await aPhone();
     const email = 'aozaki@example.jp';
-    await signUp(pc, sys.urls.dips, email, {
+    await toSignature(ctx, pc, email, {
       name: '蒼崎 橙子',
       reading: 'アオザキ トウコ',
       address: '東京都渋谷区宇田川町２１－１',
       birthDate: '1992-09-26',
     });
-    await enterApplication(pc, sys.urls.dips);
-    await toSignature(ctx, pc, email);
     await pc.getByRole('button', { name: 'OK' }).click();
     const aozaki = { card: 'デモ2', password: 'HONNIN2026' };
     // the phone's app was registered with another card; デモ2's own certificates are suspended
@@ -266,8 +260,6 @@ describe('drone registration with the My Number Card', { skip: browserSkip() }, 
       const ctx = await pcContext(browser);
       const pc = await ctx.newPage();
       const email = 'expired@example.jp';
-      await signUp(pc, sys.urls.dips, email);
-      await enterApplication(pc, sys.urls.dips);
       await toSignature(ctx, pc, email);
       await pc.getByRole('button', { name: 'OK' }).click();
       await pc.locator('form[action$="/test-response"]').waitFor();

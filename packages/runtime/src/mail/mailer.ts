@@ -6,6 +6,8 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   html?: string | undefined;
+  /** `<id@domain>`; the same for every copy of one mail, so a receiver can tell a resend (default: a new one) */
+  messageId?: string | undefined;
 }
 
 export interface Mailer {

@@ -66,7 +66,14 @@ export async function createDipsService(o: DipsOptions): Promise<DipsService> {
   const db = storage.db as Kysely<DipsDB>;
   const mailer = createMailer({ smtpUrl: o.smtpUrl, from: o.mailFrom });
   try {
-    const outbox = new Outbox(db, mailer, clock, logger, o.outboxLeaseMs);
+    const outbox = new Outbox({
+      db,
+      mailer,
+      clock,
+      logger,
+      messageIdDomain: new URL(o.publicUrl).hostname,
+      leaseMs: o.outboxLeaseMs,
+    });
     const accounts = new Accounts(db, clock);
     const applications = new Applications(db, clock);
     const procedure = new Procedure({

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Kysely, type Mailbox, openMigratedStorage, type Storage, startMailbox } from '@honnin/runtime';
-import { isolatedStorage, storageBackends, tempDir } from '@honnin/runtime/testing';
+import type { Kysely, Mailbox } from '@honnin/runtime';
+import { storageBackends } from '@honnin/runtime/testing';
 import { SMTPServer } from 'smtp-server';
 import { freePort } from '../../../../e2e/support/ports.ts';
-import { dipsMigrations } from '../../src/dips/store/migrations.ts';
 import type { DipsDB } from '../../src/dips/store/schema.ts';
 import { FormClient, hidden } from '../web/client.ts';
 import { DipsProcess } from './child.ts';
-import { AIRCRAFT, mailLink, OWNER } from './support.ts';
+import { AIRCRAFT, dipsStorage, mailLink, OWNER, startTestMailbox } from './support.ts';
 
 /**
  * Crash safety: the service runs as a child process and is killed with SIGKILL
@@ -18,34 +17,25 @@ import { AIRCRAFT, mailLink, OWNER } from './support.ts';
  */
 for (const backend of storageBackends()) {
   describe(`dips survives being killed (${backend.name})`, { skip: backend.skip }, () => {
-    let storageOptions: { part: string; databaseUrl?: string | undefined; dataDir?: string | undefined };
-    let cleanup: () => Promise<void>;
-    let reader: Storage<DipsDB>;
+    let store: Awaited<ReturnType<typeof dipsStorage>>;
     let db: Kysely<DipsDB>;
-    let mailDir: { dir: string; cleanup(): void };
     let mailbox: Mailbox;
     let port: number;
     const child = new DipsProcess();
 
     before(async () => {
-      const iso = isolatedStorage(backend, 'dipscrash');
-      storageOptions = iso.options;
-      cleanup = iso.cleanup;
-      reader = await openMigratedStorage<DipsDB>(storageOptions, dipsMigrations);
-      db = reader.db;
-      mailDir = tempDir();
-      mailbox = await startMailbox({ dataDir: mailDir.dir });
+      store = await dipsStorage(backend, 'dipscrash');
+      db = store.db;
+      mailbox = await startTestMailbox();
       port = await freePort();
     });
     after(async () => {
       await kill();
-      await reader.close();
+      await store.close();
       await mailbox.close();
-      await cleanup();
-      mailDir.cleanup();
     });
 
-    const start = (smtpUrl = mailbox.smtpUrl) => child.start({ storage: storageOptions, port, smtpUrl });
+    const start = (smtpUrl = mailbox.smtpUrl) => child.start({ storage: store.options, port, smtpUrl });
     const kill = () => child.kill();
 
     /**
@@ -152,20 +142,27 @@ for (const backend of storageBackends()) {
       assert.match((await c.follow(`${base}/verify`)).text, /注意事項の確認/);
     });
 
-    test('a mail whose sending was cut off by the kill is sent after the restart', async () => {
+    test('a mail whose sending was cut off by the kill is sent after the restart, as the same message', async () => {
       // an SMTP server that holds every message until released
       const held: (() => void)[] = [];
       let hold = true;
-      const received: string[] = [];
+      const received: { to: string; messageId: string | undefined }[] = [];
       const smtp = new SMTPServer({
         authOptional: true,
         disabledCommands: ['STARTTLS'],
         logger: false,
         onData(stream, session, cb) {
-          stream.resume();
+          let raw = '';
+          stream.setEncoding('utf8');
+          stream.on('data', (chunk: string) => {
+            raw += chunk;
+          });
           stream.on('end', () => {
             const done = () => {
-              received.push(session.envelope.rcptTo.map((r) => r.address).join(','));
+              received.push({
+                to: session.envelope.rcptTo.map((r) => r.address).join(','),
+                messageId: /^Message-ID:\s*(<[^>]+>)/im.exec(raw)?.[1],
+              });
               cb();
             };
             if (hold) held.push(done);
@@ -196,11 +193,16 @@ for (const backend of storageBackends()) {
         hold = false;
         for (const release of held.splice(0)) release();
         const before = received.length;
+        const cutOff = received.at(-1)!;
         await start(smtpUrl);
         const unsent = () => db.selectFrom('outbox').select('id').where('sent_at', 'is', null).execute();
         while ((await unsent()).length > 0) await new Promise((r) => setTimeout(r, 50));
         assert.ok(received.length > before, 'the restarted service sent it');
-        assert.equal(received.at(-1), OWNER.email);
+        const resent = received.at(-1)!;
+        assert.equal(resent.to, OWNER.email);
+        // the receiver got it twice: the same Message-ID tells it the copies are one mail
+        assert.match(cutOff.messageId ?? '', /^<[0-9a-f-]{36}@127\.0\.0\.1>$/);
+        assert.equal(resent.messageId, cutOff.messageId);
       } finally {
         await kill();
         await new Promise<void>((r) => smtp.close(() => r()));

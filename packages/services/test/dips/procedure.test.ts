@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  createMailer,
-  type Kysely,
-  type Mailbox,
-  type Mailer,
-  openMigratedStorage,
-  type Storage,
-  silentLogger,
-  startMailbox,
-} from '@honnin/runtime';
-import { isolatedStorage, storageBackends, tempDir } from '@honnin/runtime/testing';
+import { createMailer, type Kysely, type Mailbox, type Mailer, silentLogger } from '@honnin/runtime';
+import { storageBackends } from '@honnin/runtime/testing';
 import { Accounts } from '../../src/dips/account/accounts.ts';
 import { Applications } from '../../src/dips/application/applications.ts';
 import { Outbox } from '../../src/dips/mail/outbox.ts';
 import { Registrations } from '../../src/dips/staff/registrations.ts';
-import { dipsMigrations } from '../../src/dips/store/migrations.ts';
 import type { DipsDB } from '../../src/dips/store/schema.ts';
 import { Procedure } from '../../src/dips/verification/procedure.ts';
-import { AIRCRAFT, mailLink, OWNER } from './support.ts';
+import { AIRCRAFT, dipsStorage, mailLink, OWNER, startTestMailbox } from './support.ts';
 
 const MINUTE = 60_000;
 const CARD = {
@@ -32,10 +22,8 @@ const CARD = {
 for (const backend of storageBackends()) {
   describe(`dips verification procedure (${backend.name})`, { skip: backend.skip }, () => {
     const clock = { now: Date.UTC(2026, 10, 22, 1, 0) };
-    let storage: Storage<DipsDB>;
+    let store: Awaited<ReturnType<typeof dipsStorage>>;
     let db: Kysely<DipsDB>;
-    let cleanup: () => Promise<void>;
-    let mailDir: { cleanup(): void; dir: string };
     let mailbox: Mailbox;
     let mailer: Mailer;
     let outbox: Outbox;
@@ -46,15 +34,12 @@ for (const backend of storageBackends()) {
     let n = 0;
 
     before(async () => {
-      const iso = isolatedStorage(backend, 'dipsproc');
-      cleanup = iso.cleanup;
-      storage = await openMigratedStorage<DipsDB>(iso.options, dipsMigrations);
-      db = storage.db;
-      mailDir = tempDir();
-      mailbox = await startMailbox({ dataDir: mailDir.dir });
+      store = await dipsStorage(backend, 'dipsproc');
+      db = store.db;
+      mailbox = await startTestMailbox();
       mailer = createMailer({ smtpUrl: mailbox.smtpUrl, from: 'dips@test' });
       const now = () => clock.now;
-      outbox = new Outbox(db, mailer, now, silentLogger());
+      outbox = new Outbox({ db, mailer, clock: now, logger: silentLogger(), messageIdDomain: 'dips.test' });
       accounts = new Accounts(db, now);
       applications = new Applications(db, now);
       procedure = new Procedure({
@@ -78,9 +63,7 @@ for (const backend of storageBackends()) {
       await outbox.stop();
       mailer.close();
       await mailbox.close();
-      await storage.close();
-      await cleanup();
-      mailDir.cleanup();
+      await store.close();
     });
 
     /** An application through 登録申請, the mail check and ① — at ② signature. */
@@ -121,10 +104,28 @@ for (const backend of storageBackends()) {
       return { account, app: await applications.get(a.id), email };
     }
 
-    const sign = async (id: string) => {
-      const s = await procedure.beginSignature(await applications.get(id));
-      return s;
-    };
+    const sign = async (id: string) => procedure.beginSignature(await applications.get(id));
+
+    /** ② with the card whose items match: on to ④. */
+    async function signMatching(id: string, sub: string, reference = 'tx') {
+      const s = await sign(id);
+      assert.equal(
+        await procedure.signatureVerified(id, s.attempt, {
+          card: CARD,
+          sub,
+          digestHex: s.digestHex,
+          reference,
+        }),
+        'user_auth',
+      );
+    }
+
+    /** ④ starts (within the window). */
+    async function startUserAuth(id: string) {
+      const started = await procedure.beginUserAuthentication(await applications.get(id));
+      assert.ok(typeof started === 'object');
+      return started;
+    }
 
     const evidence = (id: string) =>
       db
@@ -151,8 +152,7 @@ for (const backend of storageBackends()) {
       );
       assert.equal(procedure.windowLeftMs(await applications.get(app.id)), 5 * MINUTE);
       clock.now += 4 * MINUTE;
-      const started = await procedure.beginUserAuthentication(await applications.get(app.id));
-      assert.ok(typeof started === 'object');
+      const started = await startUserAuth(app.id);
       assert.equal(
         await procedure.signatureVerified(app.id, s.attempt, {
           card: CARD,
@@ -239,28 +239,15 @@ for (const backend of storageBackends()) {
 
     test('the 5-minute window: a PIN entered later sends the citizen back to the signature', async () => {
       const { app } = await atSignature();
-      const s = await sign(app.id);
-      await procedure.signatureVerified(app.id, s.attempt, {
-        card: CARD,
-        sub: 'sub-3',
-        digestHex: s.digestHex,
-        reference: 'tx',
-      });
-      const started = await procedure.beginUserAuthentication(await applications.get(app.id));
-      assert.ok(typeof started === 'object');
+      await signMatching(app.id, 'sub-3');
+      const started = await startUserAuth(app.id);
       clock.now += 5 * MINUTE + 1000;
       assert.equal(
         await procedure.userAuthenticated(app.id, started.attempt, { sub: 'sub-3' }),
         'window_expired',
       );
       assert.equal((await applications.get(app.id)).stage, 'sign');
-      const again = await sign(app.id);
-      await procedure.signatureVerified(app.id, again.attempt, {
-        card: CARD,
-        sub: 'sub-3',
-        digestHex: again.digestHex,
-        reference: 'tx2',
-      });
+      await signMatching(app.id, 'sub-3', 'tx2');
       clock.now += 6 * MINUTE;
       assert.equal(await procedure.beginUserAuthentication(await applications.get(app.id)), 'window_expired');
       assert.deepEqual(
@@ -271,15 +258,8 @@ for (const backend of storageBackends()) {
 
     test('another card at ④ than the one that signed is refused', async () => {
       const { app } = await atSignature();
-      const s = await sign(app.id);
-      await procedure.signatureVerified(app.id, s.attempt, {
-        card: CARD,
-        sub: 'signer',
-        digestHex: s.digestHex,
-        reference: 'tx',
-      });
-      const started = await procedure.beginUserAuthentication(await applications.get(app.id));
-      assert.ok(typeof started === 'object');
+      await signMatching(app.id, 'signer');
+      const started = await startUserAuth(app.id);
       assert.equal(
         await procedure.userAuthenticated(app.id, started.attempt, { sub: 'someone-else' }),
         'different_person',
@@ -289,15 +269,8 @@ for (const backend of storageBackends()) {
 
     test('staff: review sends the fee mail, payment, registration numbers once', async () => {
       const { app, email } = await atSignature({}, 2);
-      const s = await sign(app.id);
-      await procedure.signatureVerified(app.id, s.attempt, {
-        card: CARD,
-        sub: 'sub-5',
-        digestHex: s.digestHex,
-        reference: 'tx',
-      });
-      const started = await procedure.beginUserAuthentication(await applications.get(app.id));
-      assert.ok(typeof started === 'object');
+      await signMatching(app.id, 'sub-5');
+      const started = await startUserAuth(app.id);
       assert.equal(await procedure.userAuthenticated(app.id, started.attempt, { sub: 'sub-5' }), 'completed');
       assert.deepEqual((await registrations.list('received')).map((r) => r.id).includes(app.id), true);
 

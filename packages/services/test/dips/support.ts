@@ -1,8 +1,43 @@
-import { listen, type Mailbox, openStorage, type Storage, startMailbox } from '@honnin/runtime';
+import {
+  listen,
+  type Mailbox,
+  openMigratedStorage,
+  openStorage,
+  type Storage,
+  startMailbox,
+} from '@honnin/runtime';
 import { isolatedStorage, type StorageBackend, tempDir } from '@honnin/runtime/testing';
 import { createDipsService, type DipsService } from '../../src/dips/service.ts';
+import { dipsMigrations } from '../../src/dips/store/migrations.ts';
 import type { DipsDB } from '../../src/dips/store/schema.ts';
 import { FormClient, hidden } from '../web/client.ts';
+
+/** The built-in mailbox (a real SMTP server) in a folder of its own, removed on close. */
+export async function startTestMailbox(): Promise<Mailbox> {
+  const dir = tempDir('honnin-dips-mail-');
+  const mailbox = await startMailbox({ dataDir: dir.dir });
+  return {
+    ...mailbox,
+    async close() {
+      await mailbox.close();
+      dir.cleanup();
+    },
+  };
+}
+
+/** A fresh, migrated DIPS storage: its options (for a service to run on) and a connection to look into it. */
+export async function dipsStorage(backend: StorageBackend, name: string) {
+  const iso = isolatedStorage(backend, name);
+  const storage = await openMigratedStorage<DipsDB>(iso.options, dipsMigrations);
+  return {
+    options: iso.options,
+    db: storage.db,
+    async close() {
+      await storage.close();
+      await iso.cleanup();
+    },
+  };
+}
 
 /** A DIPS service on a fresh storage with a real SMTP mailbox; the platform at `issuer` (default: none). */
 export async function startDips(
@@ -10,8 +45,7 @@ export async function startDips(
   opts: { clock?: () => number; issuer?: string; publicUrl?: string; port?: number } = {},
 ) {
   const iso = isolatedStorage(backend, 'dips');
-  const mailDir = tempDir('honnin-dips-mail-');
-  const mailbox: Mailbox = await startMailbox({ dataDir: mailDir.dir });
+  const mailbox = await startTestMailbox();
   const port = opts.port ?? 0;
   const service: DipsService = await createDipsService({
     storage: iso.options,
@@ -41,7 +75,6 @@ export async function startDips(
       await service.close();
       await mailbox.close();
       await iso.cleanup();
-      mailDir.cleanup();
     },
   };
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { isolatedStorage, storageBackends } from '@honnin/runtime/testing';
+import { storageBackends } from '@honnin/runtime/testing';
 import { MAX_ATTACHMENT_BYTES } from '../../src/qualifications/registry/applications.ts';
-import { type CertificateStack, PNG, startCertificateStack } from './stack.ts';
+import { type CertificateStack, certificateStackOn, PNG } from './stack.ts';
 
 const INFO = {
   name: '田中　一郎',
@@ -14,14 +14,10 @@ const INFO = {
 for (const backend of storageBackends()) {
   describe(`applications (${backend.name})`, { skip: backend.skip }, () => {
     let stack: CertificateStack;
-    const stores = [isolatedStorage(backend, 'gpki'), isolatedStorage(backend, 'qualifications')];
     before(async () => {
-      stack = await startCertificateStack({ gpki: stores[0]!.options, registry: stores[1]!.options });
+      stack = await certificateStackOn(backend);
     });
-    after(async () => {
-      await stack?.close();
-      for (const s of stores) await s.cleanup();
-    });
+    after(async () => stack?.close());
     const apps = () => stack.registry.applications;
 
     test('attachments: type from the content, size and count limits', async () => {

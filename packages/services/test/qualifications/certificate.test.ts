@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { isolatedStorage, storageBackends } from '@honnin/runtime/testing';
+import { storageBackends } from '@honnin/runtime/testing';
 import { Encoder, Tag } from 'cbor-x';
 import { coseVerify } from 'cose-kit';
 import fc from 'fast-check';
@@ -14,7 +14,7 @@ import {
 import type { IssuedCertificate } from '../../src/qualifications/registry/certificates.ts';
 import { CrlChecker } from '../../src/qualifications/verification/revocation.ts';
 import { CertificateVerifier, httpRegistryClient } from '../../src/qualifications/verification/verifier.ts';
-import { type CertificateStack, startCertificateStack } from './stack.ts';
+import { type CertificateStack, certificateStackOn } from './stack.ts';
 
 const cbor = new Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false });
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
@@ -23,15 +23,11 @@ for (const backend of storageBackends()) {
   describe(`digital qualification certificate (${backend.name})`, { skip: backend.skip }, () => {
     let stack: CertificateStack;
     let cert: IssuedCertificate;
-    const stores = [isolatedStorage(backend, 'gpki'), isolatedStorage(backend, 'qualifications')];
     before(async () => {
-      stack = await startCertificateStack({ gpki: stores[0]!.options, registry: stores[1]!.options });
+      stack = await certificateStackOn(backend);
       cert = await stack.registerHolder('sub-holder-1');
     });
-    after(async () => {
-      await stack?.close();
-      for (const s of stores) await s.cleanup();
-    });
+    after(async () => stack?.close());
 
     test('the record has the format of services.md: tag 18, PS256, text key id, two-letter keys', () => {
       assert.equal(cert.record[0], 0xd2);

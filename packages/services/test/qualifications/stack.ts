@@ -5,6 +5,7 @@ import {
   type StorageOptions,
   silentLogger,
 } from '@honnin/runtime';
+import { isolatedStorage, type StorageBackend } from '@honnin/runtime/testing';
 import { enrollWithOfficialCa } from '../../src/qualifications/certificate/signing-keys.ts';
 import { OfficialCa } from '../../src/qualifications/official-ca/authority.ts';
 import { createOfficialCaServer } from '../../src/qualifications/official-ca/server.ts';
@@ -116,4 +117,25 @@ export async function startCertificateStack(
     await close();
     throw e;
   }
+}
+
+/** A certificate stack on fresh stores of `backend`, which `close` removes too. */
+export async function certificateStackOn(
+  backend: StorageBackend,
+  verifyBaseUrl?: string,
+): Promise<CertificateStack> {
+  const gpki = isolatedStorage(backend, 'gpki');
+  const registry = isolatedStorage(backend, 'qualifications');
+  const stack = await startCertificateStack(
+    { gpki: gpki.options, registry: registry.options },
+    verifyBaseUrl,
+  );
+  return {
+    ...stack,
+    async close() {
+      await stack.close();
+      await gpki.cleanup();
+      await registry.cleanup();
+    },
+  };
 }

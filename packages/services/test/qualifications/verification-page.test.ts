@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { listen, silentLogger } from '@honnin/runtime';
-import { tempDir } from '@honnin/runtime/testing';
+import { storageBackends } from '@honnin/runtime/testing';
 import type { FastifyInstance } from 'fastify';
 import { createVerificationServer } from '../../src/qualifications/verification/server.ts';
-import { type CertificateStack, startCertificateStack } from './stack.ts';
+import { type CertificateStack, certificateStackOn } from './stack.ts';
 
 describe('the verification page over HTTP', () => {
-  const dirs = [tempDir('honnin-gpki-'), tempDir('honnin-quals-')];
   let stack: CertificateStack;
   let app: FastifyInstance;
   let url: string;
   let certUrl: string;
   before(async () => {
-    stack = await startCertificateStack({
-      gpki: { dataDir: dirs[0]!.dir },
-      registry: { dataDir: dirs[1]!.dir },
-    });
+    stack = await certificateStackOn(storageBackends()[0]!);
     app = createVerificationServer({ verifier: async () => stack.verifier, logger: silentLogger() });
     url = await listen(app, 0);
     certUrl = (await stack.registerHolder('sub-page', '中村　由美', '0201')).url;
@@ -24,7 +20,6 @@ describe('the verification page over HTTP', () => {
   after(async () => {
     await app?.close();
     await stack?.close();
-    for (const d of dirs) d.cleanup();
   });
 
   const post = (body: string, type = 'application/x-www-form-urlencoded', lang = '') =>

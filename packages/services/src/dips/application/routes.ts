@@ -13,13 +13,10 @@ import { aircraftSchema, feeYen, L, MAX_AIRCRAFT, ownerSchema, userChoice, userS
 import {
   aircraftInputs,
   aircraftSummary,
-  aircraftValues,
   ownerSummary,
-  ownerValues,
   personInputs,
   userInputs,
   userSummary,
-  userValues,
   yen,
 } from './views.ts';
 
@@ -31,27 +28,30 @@ const METHODS = {
 } satisfies Record<string, Text>;
 
 type Params = { id: string };
+type Handler = (req: FastifyRequest, reply: FastifyReply, a: Application) => Promise<unknown>;
+
+/** The application of the route's `:id`, when it is the logged-in account's ("not found" otherwise). */
+export const ownApplication = (d: Dips, req: FastifyRequest) =>
+  d.applications.get((req.params as Params).id, req.session.accountId!);
 
 /** STEP 01–05 of a new registration, STEP 06, and 申請状況確認. */
 export function applicationRoutes(app: FastifyInstance, d: Dips): void {
   const today = () => japanDate(d.clock());
   const auth = { preHandler: d.web.requireLogin };
 
-  const own = (req: FastifyRequest) => d.applications.get((req.params as Params).id, req.session.accountId!);
-
-  /** The wizard's pages only while the application is being entered; otherwise where it stands. */
-  async function editable(req: FastifyRequest, reply: FastifyReply): Promise<Application | undefined> {
-    const a = await own(req);
-    if (a.status === 'draft') return a;
-    if (a.status === 'verifying') {
+  /** A page of the wizard: only while the application is being entered; otherwise to where it stands. */
+  const editable =
+    (handler: Handler) =>
+    async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+      const a = await ownApplication(d, req);
+      if (a.status === 'draft') return handler(req, reply, a);
+      if (a.status !== 'verifying') return reply.redirect(`/applications/${a.id}`, 303);
       await req.session.flash('info', {
         ja: '本人確認の手続き中です。入力内容を修正するには「手続きを中止して修正する」を押してください。',
         en: 'Identity verification is in progress. To correct the application, choose "Stop and correct".',
       });
-      reply.redirect(`/applications/${a.id}/verify`, 303);
-    } else reply.redirect(`/applications/${a.id}`, 303);
-    return undefined;
-  }
+      return reply.redirect(`/applications/${a.id}/verify`, 303);
+    };
 
   const wizard = (
     req: FastifyRequest,
@@ -75,6 +75,58 @@ export function applicationRoutes(app: FastifyInstance, d: Dips): void {
       back ? html`<a class="button secondary" href="${back}">${tr(req.lang, BACK)}</a>` : ''
     }<button type="submit">${tr(req.lang, NEXT)}</button></div></form>`;
 
+  /**
+   * A step that is one form (STEP 01, 02, 04): shown with what is stored,
+   * shown again with the problems, or stored and on to the `next` step.
+   */
+  function formStep<V>(s: {
+    path: string;
+    step: number;
+    title: Text;
+    back?: string;
+    next: string;
+    inputs: (lang: Lang, values: FormInput, errors?: FieldErrors) => SafeHtml;
+    stored: (a: Application) => FormInput;
+    validate: (body: unknown) => { ok: true; value: V } | { ok: false; errors: FieldErrors };
+    save: (a: Application, value: V) => Promise<void>;
+  }) {
+    const page = (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      a: Application,
+      values: FormInput,
+      errors?: FieldErrors,
+    ) =>
+      wizard(
+        req,
+        reply,
+        s.step,
+        s.title,
+        form(
+          req,
+          `/applications/${a.id}/${s.path}`,
+          s.inputs(req.lang, values, errors),
+          s.back && `/applications/${a.id}/${s.back}`,
+        ),
+        errors,
+      );
+    app.get(
+      `/applications/:id/${s.path}`,
+      auth,
+      editable((req, reply, a) => page(req, reply, a, s.stored(a))),
+    );
+    app.post(
+      `/applications/:id/${s.path}`,
+      auth,
+      editable(async (req, reply, a) => {
+        const r = s.validate(req.body);
+        if (!r.ok) return page(req, reply, a, { ...s.stored(a), ...(req.body as FormInput) }, r.errors);
+        await s.save(a, r.value);
+        return reply.redirect(`/applications/${a.id}/${s.next}`, 303);
+      }),
+    );
+  }
+
   // Start, or continue the one application in progress.
   app.post('/applications', auth, async (req, reply) => {
     const account = (await d.accounts.get({ id: req.session.accountId! }))!;
@@ -90,90 +142,48 @@ export function applicationRoutes(app: FastifyInstance, d: Dips): void {
     return reply.redirect(`/applications/${a.id}/${resumeStep(a)}`, 303);
   });
 
-  // STEP 01
-  const methodPage = (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    a: Application,
-    value?: string,
-    errors?: FieldErrors,
-  ) =>
-    wizard(
-      req,
-      reply,
-      0,
-      { ja: '本人確認方法の選択', en: 'Identity verification method' },
-      form(
-        req,
-        `/applications/${a.id}/method`,
-        html`${radios(req.lang, {
-          name: 'method',
-          legend: L.method,
-          options: [
-            {
-              value: 'mynumber_card',
-              label: METHODS.mynumber_card,
-              hint: {
-                ja: '手数料: 1機目 900円、同時に申請する2機目以降 1機につき 890円',
-                en: 'Fee: JPY 900 for the first UA, JPY 890 for each further UA applied for at the same time',
-              },
+  formStep({
+    path: 'method',
+    step: 0,
+    title: { ja: '本人確認方法の選択', en: 'Identity verification method' },
+    next: 'owner',
+    inputs: (lang, values, errors) =>
+      html`${radios(lang, {
+        name: 'method',
+        legend: L.method,
+        options: [
+          {
+            value: 'mynumber_card',
+            label: METHODS.mynumber_card,
+            hint: {
+              ja: '手数料: 1機目 900円、同時に申請する2機目以降 1機につき 890円',
+              en: 'Fee: JPY 900 for the first UA, JPY 890 for each further UA applied for at the same time',
             },
-          ],
-          value: value ?? a.method ?? undefined,
-          error: errors?.method,
-          required: true,
-        })}${waysToRead(req.lang, d.publicUrl)}`,
-      ),
-      errors,
-    );
-  app.get('/applications/:id/method', auth, async (req, reply) => {
-    const a = await editable(req, reply);
-    return a && methodPage(req, reply, a);
-  });
-  app.post('/applications/:id/method', auth, async (req, reply) => {
-    const a = await editable(req, reply);
-    if (!a) return;
-    const r = validateForm(z.object({ method: choiceField(L.method, ['mynumber_card']) }), req.body);
-    if (!r.ok) return methodPage(req, reply, a, undefined, r.errors);
-    await d.applications.update(a.id, { method: r.value.method });
-    return reply.redirect(`/applications/${a.id}/owner`, 303);
+          },
+        ],
+        value: typeof values.method === 'string' ? values.method : undefined,
+        error: errors?.method,
+        required: true,
+      })}${waysToRead(lang, d.publicUrl)}`,
+    stored: (a) => ({ method: a.method ?? undefined }),
+    validate: (body) => validateForm(z.object({ method: choiceField(L.method, ['mynumber_card']) }), body),
+    save: (a, v) => d.applications.update(a.id, { method: v.method }),
   });
 
-  // STEP 02
-  const ownerPage = (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    a: Application,
-    values: FormInput,
-    errors?: FieldErrors,
-  ) =>
-    wizard(
-      req,
-      reply,
-      1,
-      { ja: '所有者情報の入力', en: 'Owner information' },
-      form(
-        req,
-        `/applications/${a.id}/owner`,
-        html`<p>${tr(req.lang, {
-          ja: '氏名・住所・生年月日は、マイナンバーカードに記録されている内容と同じものを入力してください。異なる場合は、本人確認の際にマイナンバーカードの内容に書き換えます。',
-          en: 'Enter your name, address and birth date as recorded on your My Number Card. If they differ, they will be replaced with the card’s during identity verification.',
-        })}</p>${personInputs(req.lang, values, errors, { birthDate: true })}`,
-        `/applications/${a.id}/method`,
-      ),
-      errors,
-    );
-  app.get('/applications/:id/owner', auth, async (req, reply) => {
-    const a = await editable(req, reply);
-    return a && ownerPage(req, reply, a, ownerValues(ownerOf(a)!));
-  });
-  app.post('/applications/:id/owner', auth, async (req, reply) => {
-    const a = await editable(req, reply);
-    if (!a) return;
-    const r = validateForm(ownerSchema(today), req.body);
-    if (!r.ok) return ownerPage(req, reply, a, req.body as FormInput, r.errors);
-    await d.applications.update(a.id, { owner: JSON.stringify(r.value) });
-    return reply.redirect(`/applications/${a.id}/aircraft`, 303);
+  formStep({
+    path: 'owner',
+    step: 1,
+    title: { ja: '所有者情報の入力', en: 'Owner information' },
+    back: 'method',
+    next: 'aircraft',
+    inputs: (lang, values, errors) =>
+      html`<p>${tr(lang, {
+        ja: '氏名・住所・生年月日は、マイナンバーカードに記録されている内容と同じものを入力してください。異なる場合は、本人確認の際にマイナンバーカードの内容に書き換えます。',
+        en: 'Enter your name, address and birth date as recorded on your My Number Card. If they differ, they will be replaced with the card’s during identity verification.',
+      })}</p>${personInputs(lang, values, errors, { birthDate: true })}`,
+    stored: (a) => ({ ...ownerOf(a) }),
+    validate: (body) => validateForm(ownerSchema(today), body),
+    save: (a, owner) => d.applications.update(a.id, { owner: JSON.stringify(owner) }),
   });
 
   // STEP 03: the aircraft added so far, and a form for one more
@@ -226,22 +236,27 @@ export function applicationRoutes(app: FastifyInstance, d: Dips): void {
       errors,
     );
   };
-  app.get('/applications/:id/aircraft', auth, async (req, reply) => {
-    const a = await editable(req, reply);
-    return a && aircraftPage(req, reply, a, {});
-  });
-  app.post('/applications/:id/aircraft', auth, async (req, reply) => {
-    const a = await editable(req, reply);
-    if (!a) return;
-    const body = req.body as FormInput;
-    const r = validateForm(aircraftSchema, body);
-    const key =
-      typeof body.form_key === 'string' && /^[0-9a-f-]{36}$/.test(body.form_key) ? body.form_key : undefined;
-    if (!r.ok || !key) return aircraftPage(req, reply, a, body, r.ok ? {} : r.errors);
-    const added = await d.applications.addAircraft(a.id, key, r.value);
-    if (added === 'full') return aircraftPage(req, reply, a, body);
-    return reply.redirect(`/applications/${a.id}/aircraft`, 303);
-  });
+  app.get(
+    '/applications/:id/aircraft',
+    auth,
+    editable((req, reply, a) => aircraftPage(req, reply, a, {})),
+  );
+  app.post(
+    '/applications/:id/aircraft',
+    auth,
+    editable(async (req, reply, a) => {
+      const body = req.body as FormInput;
+      const r = validateForm(aircraftSchema, body);
+      const key =
+        typeof body.form_key === 'string' && /^[0-9a-f-]{36}$/.test(body.form_key)
+          ? body.form_key
+          : undefined;
+      if (!r.ok || !key) return aircraftPage(req, reply, a, body, r.ok ? {} : r.errors);
+      const added = await d.applications.addAircraft(a.id, key, r.value);
+      if (added === 'full') return aircraftPage(req, reply, a, body);
+      return reply.redirect(`/applications/${a.id}/aircraft`, 303);
+    }),
+  );
   const editAircraftPage = (
     req: FastifyRequest,
     reply: FastifyReply,
@@ -263,121 +278,106 @@ export function applicationRoutes(app: FastifyInstance, d: Dips): void {
       ),
       errors,
     );
-  app.get('/applications/:id/aircraft/:aircraftId', auth, async (req, reply) => {
-    const a = await editable(req, reply);
-    if (!a) return;
-    const { aircraftId } = req.params as { aircraftId: string };
-    const row = (await d.applications.aircraft(a.id)).find((r) => r.id === aircraftId);
-    if (!row) return reply.redirect(`/applications/${a.id}/aircraft`, 303);
-    return editAircraftPage(req, reply, a, row.id, aircraftValues(aircraftOf(row)));
-  });
-  app.post('/applications/:id/aircraft/:aircraftId', auth, async (req, reply) => {
-    const a = await editable(req, reply);
-    if (!a) return;
-    const { aircraftId } = req.params as { aircraftId: string };
-    const r = validateForm(aircraftSchema, req.body);
-    if (!r.ok) return editAircraftPage(req, reply, a, aircraftId, req.body as FormInput, r.errors);
-    await d.applications.updateAircraft(a.id, aircraftId, r.value);
-    return reply.redirect(`/applications/${a.id}/aircraft`, 303);
-  });
-  app.post('/applications/:id/aircraft/:aircraftId/delete', auth, async (req, reply) => {
-    const a = await editable(req, reply);
-    if (!a) return;
-    await d.applications.removeAircraft(a.id, (req.params as { aircraftId: string }).aircraftId);
-    return reply.redirect(`/applications/${a.id}/aircraft`, 303);
-  });
+  const aircraftIdOf = (req: FastifyRequest) => (req.params as { aircraftId: string }).aircraftId;
+  app.get(
+    '/applications/:id/aircraft/:aircraftId',
+    auth,
+    editable(async (req, reply, a) => {
+      const row = (await d.applications.aircraft(a.id)).find((r) => r.id === aircraftIdOf(req));
+      if (!row) return reply.redirect(`/applications/${a.id}/aircraft`, 303);
+      return editAircraftPage(req, reply, a, row.id, { ...aircraftOf(row) });
+    }),
+  );
+  app.post(
+    '/applications/:id/aircraft/:aircraftId',
+    auth,
+    editable(async (req, reply, a) => {
+      const r = validateForm(aircraftSchema, req.body);
+      if (!r.ok) return editAircraftPage(req, reply, a, aircraftIdOf(req), req.body as FormInput, r.errors);
+      await d.applications.updateAircraft(a.id, aircraftIdOf(req), r.value);
+      return reply.redirect(`/applications/${a.id}/aircraft`, 303);
+    }),
+  );
+  app.post(
+    '/applications/:id/aircraft/:aircraftId/delete',
+    auth,
+    editable(async (req, reply, a) => {
+      await d.applications.removeAircraft(a.id, aircraftIdOf(req));
+      return reply.redirect(`/applications/${a.id}/aircraft`, 303);
+    }),
+  );
 
-  // STEP 04
-  const userPage = (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    a: Application,
-    values: FormInput,
-    errors?: FieldErrors,
-  ) =>
-    wizard(
-      req,
-      reply,
-      3,
-      { ja: '使用者情報の入力', en: 'User information' },
-      form(
-        req,
-        `/applications/${a.id}/user`,
-        userInputs(req.lang, values, errors),
-        `/applications/${a.id}/aircraft`,
-      ),
-      errors,
-    );
-  app.get('/applications/:id/user', auth, async (req, reply) => {
-    const a = await editable(req, reply);
-    if (!a) return;
-    const u = userOf(a);
-    return userPage(req, reply, a, u ? userValues(u) : { same: 'same' });
-  });
-  app.post('/applications/:id/user', auth, async (req, reply) => {
-    const a = await editable(req, reply);
-    if (!a) return;
-    const choice = validateForm(userChoice, req.body);
-    const r = choice.ok ? validateForm(userSchema(today), req.body) : choice;
-    if (!r.ok) return userPage(req, reply, a, req.body as FormInput, r.errors);
-    const value = r.value.same === 'same' ? { same: 'same' as const } : r.value;
-    await d.applications.update(a.id, { user_info: JSON.stringify(value) });
-    return reply.redirect(`/applications/${a.id}/confirm`, 303);
+  formStep({
+    path: 'user',
+    step: 3,
+    title: { ja: '使用者情報の入力', en: 'User information' },
+    back: 'aircraft',
+    next: 'confirm',
+    inputs: userInputs,
+    stored: (a) => ({ same: 'same', ...userOf(a) }),
+    // the choice first, so the person's fields are checked only for "another person"
+    validate: (body) => {
+      const choice = validateForm(userChoice, body);
+      return choice.ok ? validateForm(userSchema(today), body) : choice;
+    },
+    save: (a, user) => d.applications.update(a.id, { user_info: JSON.stringify(user) }),
   });
 
   // STEP 05
-  app.get('/applications/:id/confirm', auth, async (req, reply) => {
-    const a = await editable(req, reply);
-    if (!a) return;
-    const lang = req.lang;
-    const owner = ownerOf(a);
-    const user = userOf(a);
-    const list = await d.applications.aircraft(a.id);
-    const missing = resumeStep(a, list.length);
-    if (missing !== 'confirm') return reply.redirect(`/applications/${a.id}/${missing}`, 303);
-    return wizard(
-      req,
-      reply,
-      4,
-      { ja: '入力情報の確認', en: 'Confirmation of the owner, UA, and user information' },
-      html`<p>${tr(lang, {
-        ja: '申請内容に不備がないか確認し、問題がなければ「登録申請」を押してください。',
-        en: 'Check the application and press "Apply for registration" if everything is correct.',
-      })}</p>
+  app.get(
+    '/applications/:id/confirm',
+    auth,
+    editable(async (req, reply, a) => {
+      const lang = req.lang;
+      const owner = ownerOf(a);
+      const user = userOf(a);
+      const list = await d.applications.aircraft(a.id);
+      const missing = resumeStep(a, list.length);
+      if (missing !== 'confirm') return reply.redirect(`/applications/${a.id}/${missing}`, 303);
+      return wizard(
+        req,
+        reply,
+        4,
+        { ja: '入力情報の確認', en: 'Confirmation of the owner, UA, and user information' },
+        html`<p>${tr(lang, {
+          ja: '申請内容に不備がないか確認し、問題がなければ「登録申請」を押してください。',
+          en: 'Check the application and press "Apply for registration" if everything is correct.',
+        })}</p>
 <h2>${tr(lang, { ja: '所有者情報', en: 'Owner information' })}</h2>${ownerSummary(lang, owner!)}<p><a href="/applications/${a.id}/owner">${tr(
-        lang,
-        {
-          ja: '所有者の修正',
-          en: 'Correct the owner',
-        },
-      )}</a></p>
+          lang,
+          {
+            ja: '所有者の修正',
+            en: 'Correct the owner',
+          },
+        )}</a></p>
 ${list.map(
   (r, i) =>
     html`<h2>${tr(lang, { ja: '機体 {n}', en: 'UA {n}' }, { n: i + 1 })}</h2>${aircraftSummary(lang, aircraftOf(r))}`,
 )}<p><a href="/applications/${a.id}/aircraft">${tr(lang, { ja: '機体の修正', en: 'Correct the UA' })}</a></p>
 <h2>${tr(lang, { ja: '使用者情報', en: 'User information' })}</h2>${userSummary(lang, user!)}<p><a href="/applications/${a.id}/user">${tr(
-        lang,
-        {
-          ja: '使用者の修正',
-          en: 'Correct the user',
-        },
-      )}</a></p>
+          lang,
+          {
+            ja: '使用者の修正',
+            en: 'Correct the user',
+          },
+        )}</a></p>
 <h2>${tr(lang, { ja: '手数料', en: 'Fee' })}</h2>${summaryList(lang, [
-        [
-          { ja: '手数料（納付は審査の後）', en: 'Fee (paid after the review)' },
-          yen(lang, feeYen(list.length)),
-        ],
-      ])}
+          [
+            { ja: '手数料（納付は審査の後）', en: 'Fee (paid after the review)' },
+            yen(lang, feeYen(list.length)),
+          ],
+        ])}
 <div class="actions"><a class="button secondary" href="/applications/${a.id}/user">${tr(lang, BACK)}</a><a class="button" href="/applications/${a.id}/submit">${tr(
-        lang,
-        { ja: '登録申請', en: 'Apply for registration' },
-      )}</a></div>`,
-    );
-  });
+          lang,
+          { ja: '登録申請', en: 'Apply for registration' },
+        )}</a></div>`,
+      );
+    }),
+  );
 
   // STEP 06
   app.get('/applications/:id/complete', auth, async (req, reply) => {
-    const a = await own(req);
+    const a = await ownApplication(d, req);
     if (a.status === 'draft' || a.status === 'verifying')
       return reply.redirect(`/applications/${a.id}/${resumeStep(a)}`, 303);
     const lang = req.lang;
@@ -428,7 +428,7 @@ ${list.map(
   });
 
   app.get('/applications/:id', auth, async (req, reply) => {
-    const a = await own(req);
+    const a = await ownApplication(d, req);
     const lang = req.lang;
     const list = await d.applications.aircraft(a.id);
     const owner = ownerOf(a);

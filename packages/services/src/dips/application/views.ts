@@ -55,10 +55,6 @@ export function userInputs(lang: Lang, values: FormInput, errors: FieldErrors | 
 ${personInputs(lang, values, errors, { birthDate: false })}</fieldset>`;
 }
 
-export const ownerValues = (o: Owner): FormInput => ({ ...o });
-export const aircraftValues = (a: Aircraft): FormInput => ({ ...a });
-export const userValues = (u: UserInfo): FormInput => ({ ...u });
-
 export function ownerSummary(lang: Lang, o: Owner): SafeHtml {
   return summaryList(lang, [
     [L.name, o.name],

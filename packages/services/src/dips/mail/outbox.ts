@@ -10,32 +10,44 @@ export interface QueuedMail {
   body: string;
 }
 
+export interface OutboxOptions {
+  db: Kysely<DipsDB>;
+  mailer: Mailer;
+  clock: () => number;
+  logger: Logger;
+  /** the right-hand side of Message-IDs: the service's host name */
+  messageIdDomain: string;
+  /** how long a mail being sent is left to the instance sending it; a mail whose sender died is sent again after that */
+  leaseMs?: number | undefined;
+}
+
 /**
  * Mail leaves through an outbox: queued in the same transaction as the change
  * it reports, sent after the commit and retried until the SMTP server accepts
- * it. A crash between the two loses no mail; at worst one is sent twice (when
- * the process dies after the SMTP server accepted it but before it was marked).
+ * it. A crash between the two loses no mail. Delivery is at least once: when
+ * the process dies after the SMTP server accepted a mail but before it was
+ * marked sent, the mail is sent again once its lease runs out. Every copy of
+ * one mail carries the same Message-ID (`<outbox row id@domain>`), so the
+ * receiving side can recognise the second copy as the same message.
  */
 export class Outbox {
   readonly #db: Kysely<DipsDB>;
   readonly #mailer: Mailer;
   readonly #clock: () => number;
   readonly #logger: Logger;
+  readonly #domain: string;
   readonly #leaseMs: number;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
 
-  /**
-   * `leaseMs`: how long a mail being sent is left to the instance sending it; a
-   * mail whose sender died is sent again after that.
-   */
-  constructor(db: Kysely<DipsDB>, mailer: Mailer, clock: () => number, logger: Logger, leaseMs = 60_000) {
-    this.#db = db;
-    this.#mailer = mailer;
-    this.#clock = clock;
-    this.#logger = logger;
-    this.#leaseMs = leaseMs;
+  constructor(o: OutboxOptions) {
+    this.#db = o.db;
+    this.#mailer = o.mailer;
+    this.#clock = o.clock;
+    this.#logger = o.logger;
+    this.#domain = o.messageIdDomain;
+    this.#leaseMs = o.leaseMs ?? 60_000;
   }
 
   async enqueue(db: Kysely<DipsDB>, mail: QueuedMail): Promise<void> {
@@ -107,7 +119,12 @@ export class Outbox {
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1) continue;
       try {
-        await this.#mailer.send({ to: m.mail_to, subject: m.subject, text: m.body });
+        await this.#mailer.send({
+          to: m.mail_to,
+          subject: m.subject,
+          text: m.body,
+          messageId: `<${m.id}@${this.#domain}>`,
+        });
         await this.#db
           .updateTable('outbox')
           .set({ sent_at: this.#clock(), last_error: null })

@@ -12,7 +12,7 @@ import { type Lang, type Text, tr } from '../../web/i18n.ts';
 import { stepIndicator } from '../../web/layout.ts';
 import { type Application, ownerOf } from '../application/applications.ts';
 import { L } from '../application/fields.ts';
-import { resumeStep, waysToRead } from '../application/routes.ts';
+import { ownApplication, resumeStep, waysToRead } from '../application/routes.ts';
 import type { Dips } from '../context.ts';
 import {
   CANCEL,
@@ -24,8 +24,6 @@ import {
   WIZARD_STEPS,
 } from '../texts.ts';
 
-type Params = { id: string };
-
 const STOP: Text = { ja: '手続きを中止して修正する', en: 'Stop and correct the application' };
 
 /**
@@ -35,7 +33,7 @@ const STOP: Text = { ja: '手続きを中止して修正する', en: 'Stop and c
  */
 export function verificationRoutes(app: FastifyInstance, d: Dips): void {
   const auth = { preHandler: d.web.requireLogin };
-  const own = (req: FastifyRequest) => d.applications.get((req.params as Params).id, req.session.accountId!);
+  const own = (req: FastifyRequest) => ownApplication(d, req);
 
   /**
    * The application whose verification this browser session runs. A verification
