@@ -78,6 +78,8 @@ describe('drone registration with the My Number Card', { skip: browserSkip() }, 
     await staff.getByRole('button', { name: '手数料の納付を確認した' }).click();
     await staff.getByRole('button', { name: '登録する（登録記号を発行）' }).click();
     const registered = await mailTo(sys.urls.mailbox, email, /登録完了/, since);
+    // the page shows the outcome before it closes (a close racing a navigation can hang Chromium)
+    await staff.getByText('登録完了', { exact: true }).waitFor();
     await staff.close();
     return { evidence, fee, registrationNumber: /JU[0-9A-Z]{10}/.exec(registered)?.[0] };
   }

@@ -58,6 +58,8 @@ describe('national qualifications with a real (virtual) card', { skip: browserSk
     const unlocked = await phone.unlock(flowId);
     await page.fill('#binding-number', unlocked.bindingNumber!);
     await page.locator('#binding-number').press('Enter');
+    // the phone goes on once the platform has taken the number (the PC page then drops the field)
+    await page.locator('#binding-number').waitFor({ state: 'detached' });
     if (kind === 'sign') {
       await phone.consent(flowId);
       const signed = await phone.readForSignature(flowId, card);
@@ -116,6 +118,7 @@ describe('national qualifications with a real (virtual) card', { skip: browserSk
     assert.match(evidence, /署名者黒桐　幹也（1980-02-17）/);
     assert.match(evidence, /失効確認good \(ocsp\)/);
     await staff.getByRole('button', { name: '承認する（資格者証を発行）' }).click();
+    await staff.getByText('承認し、デジタル資格者証を発行しました。').waitFor();
 
     await page.goto(`${portal}/qualifications/0201/certificate`);
     const url = (await page.locator('#certificate-link').getAttribute('href')) ?? '';

@@ -28,6 +28,22 @@ async function testResponse(page: Page, card = 'test-card-1') {
   await page.locator('form[action$="/test-response"] button[type=submit]').click();
 }
 
+/** ③④ 読み取る: the sandbox answers for the card; ⑧ shows the 4 items. */
+async function readCard(page: Page) {
+  await page.getByRole('button', { name: '読み取る' }).click();
+  await testResponse(page);
+  await page.waitForURL(/\/info$/);
+}
+
+/** ⑪ consent and ⑫–⑮ the signature (the sandbox answering): the application is filed. */
+async function consentAndSign(page: Page) {
+  await page.getByLabel('上記に同意する').check();
+  await page.getByRole('button', { name: '次へ' }).click();
+  await page.getByRole('button', { name: '読み取る' }).click();
+  await testResponse(page);
+  await page.waitForURL(/\/done$/);
+}
+
 const backend = storageBackends()[0]!;
 
 describe('national qualifications in the browser', { skip: browserSkip() }, () => {
@@ -88,9 +104,7 @@ describe('national qualifications in the browser', { skip: browserSkip() }, () =
     await page.getByRole('button', { name: '手続きをはじめる' }).click();
     await page.getByLabel('資格管理団体へ登録している').check();
     await page.getByRole('button', { name: '次へ' }).click();
-    await page.getByRole('button', { name: '読み取る' }).click();
-    await testResponse(page);
-    await page.waitForURL(/\/info$/);
+    await readCard(page);
     assert.match((await page.locator('main').textContent()) ?? '', /試験　太郎/);
     await shot(page, '02-info');
     await page.getByRole('link', { name: '次へ' }).click();
@@ -115,11 +129,7 @@ describe('national qualifications in the browser', { skip: browserSkip() }, () =
     assert.match(review, /123456/);
     assert.match(review, /登録証\.png/);
     await page.getByRole('link', { name: '次へ' }).click();
-    await page.getByLabel('上記に同意する').check();
-    await page.getByRole('button', { name: '次へ' }).click();
-    await page.getByRole('button', { name: '読み取る' }).click();
-    await testResponse(page);
-    await page.waitForURL(/\/done$/);
+    await consentAndSign(page);
     assert.match((await page.locator('[role=status]').first().textContent()) ?? '', /申請を受け付けました/);
     await shot(page, '04-done');
   });
@@ -220,9 +230,7 @@ describe('national qualifications in the browser', { skip: browserSkip() }, () =
     await page.getByRole('link', { name: '登録情報を変更する' }).click();
     await page.getByLabel('書換交付').check();
     await page.getByRole('button', { name: '次へ' }).click();
-    await page.getByRole('button', { name: '読み取る' }).click();
-    await testResponse(page);
-    await page.waitForURL(/\/info$/);
+    await readCard(page);
     await page.getByRole('link', { name: '次へ' }).click();
     await page.selectOption('#f-domicilePrefecture', '大阪府');
     await page.getByLabel('本籍地の変更').check();
@@ -232,11 +240,7 @@ describe('national qualifications in the browser', { skip: browserSkip() }, () =
     await page.waitForURL(/\/review$/);
     assert.match((await page.locator('main').textContent()) ?? '', /大阪府/);
     await page.getByRole('link', { name: '次へ' }).click();
-    await page.getByLabel('上記に同意する').check();
-    await page.getByRole('button', { name: '次へ' }).click();
-    await page.getByRole('button', { name: '読み取る' }).click();
-    await testResponse(page);
-    await page.waitForURL(/\/done$/);
+    await consentAndSign(page);
     assert.match((await page.locator('main').textContent()) ?? '', /手数料（1,000円）のお支払いが必要です/);
 
     // ⑤ online payment: pending list → method → confirm → agree → start → card → check → pay → receipt
@@ -275,6 +279,8 @@ describe('national qualifications in the browser', { skip: browserSkip() }, () =
     await s.goto(`${sys.urls.portal}/staff`);
     await s.getByRole('link', { name: '書換交付申請' }).first().click();
     await s.getByRole('button', { name: '承認する（資格者証を発行）' }).click();
+    // closing a page while its navigation commits can hang Chromium (playwright#42068): wait for the answer
+    await s.getByText('承認し、デジタル資格者証を発行しました。').waitFor();
     await s.close();
     assert.equal(await verify(current.url), '無効です（再交付により無効になりました）');
     await page.goto(`${sys.urls.portal}/qualifications/0101/certificate`);

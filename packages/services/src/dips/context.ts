@@ -1,17 +1,13 @@
-import type { Kysely, Logger } from '@honnin/runtime';
 import type { RelyingParty } from '../relying-party/client.ts';
 import type { Web } from '../web/install.ts';
 import type { Accounts } from './account/accounts.ts';
 import type { Applications } from './application/applications.ts';
 import type { Registrations } from './staff/registrations.ts';
-import type { DipsDB } from './store/schema.ts';
 import type { Procedure } from './verification/procedure.ts';
 
 /** What the route modules of the service share (built once in service.ts). */
 export interface Dips {
-  db: Kysely<DipsDB>;
   clock: () => number;
-  logger: Logger;
   web: Web;
   rp: RelyingParty;
   accounts: Accounts;

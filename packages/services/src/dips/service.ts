@@ -106,9 +106,7 @@ export async function createDipsService(o: DipsOptions): Promise<DipsService> {
       clock,
     });
     const d: Dips = {
-      db,
       clock,
-      logger,
       web,
       rp,
       accounts,

@@ -15,6 +15,7 @@ import {
   summaryList,
   type Text,
   tr,
+  yen,
 } from '../web/index.ts';
 import {
   BRAND_NAMES,
@@ -35,7 +36,6 @@ const SITE = {
 };
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
-const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;
 
 interface CardForm {
   number: string;

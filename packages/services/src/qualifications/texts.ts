@@ -45,5 +45,3 @@ export const SEX_TEXT: Record<string, Text> = {
 };
 
 export const NEXT: Text = { ja: '次へ', en: 'Next' };
-
-export const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;

@@ -33,6 +33,11 @@ export function bilingual(text: Textish, separator = ' / '): string {
   return typeof text === 'string' ? text : `${text.ja}${separator}${text.en}`;
 }
 
+/** An amount in yen as people read it: 1,790円 (JPY 1,790 on an English page that asks for it). */
+export function yen(amount: number, lang: Lang = 'ja'): string {
+  return lang === 'ja' ? `${amount.toLocaleString('ja-JP')}円` : `JPY ${amount.toLocaleString('en-US')}`;
+}
+
 /** The calendar date in Japan at an instant, YYYY-MM-DD (as `<input type=date>` sends dates). */
 export function japanDate(epochMs: number): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date(epochMs));

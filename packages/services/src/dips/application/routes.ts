@@ -3,7 +3,7 @@ import { z } from '@honnin/runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { buttonForm, csrfInput, errorSummary, radios, summaryList } from '../../web/forms.ts';
 import { html, type SafeHtml } from '../../web/html.ts';
-import { formatDate, japanDate, type Lang, type Text, tr } from '../../web/i18n.ts';
+import { formatDate, japanDate, type Lang, type Text, tr, yen } from '../../web/i18n.ts';
 import { stepIndicator } from '../../web/layout.ts';
 import { choiceField, type FieldErrors, type FormInput, validateForm } from '../../web/validation.ts';
 import type { Dips } from '../context.ts';
@@ -17,7 +17,6 @@ import {
   personInputs,
   userInputs,
   userSummary,
-  yen,
 } from './views.ts';
 
 const METHODS = {
@@ -364,7 +363,7 @@ ${list.map(
 <h2>${tr(lang, { ja: '手数料', en: 'Fee' })}</h2>${summaryList(lang, [
           [
             { ja: '手数料（納付は審査の後）', en: 'Fee (paid after the review)' },
-            yen(lang, feeYen(list.length)),
+            yen(feeYen(list.length), lang),
           ],
         ])}
 <div class="actions"><a class="button secondary" href="/applications/${a.id}/user">${tr(lang, BACK)}</a><a class="button" href="/applications/${a.id}/submit">${tr(
@@ -452,7 +451,7 @@ ${list.map(
           { ja: '申請完了日時', en: 'Applied' },
           a.completed_at ? formatDate(Number(a.completed_at), true) : null,
         ],
-        [{ ja: '手数料', en: 'Fee' }, a.fee_yen !== null ? yen(lang, a.fee_yen) : null],
+        [{ ja: '手数料', en: 'Fee' }, a.fee_yen !== null ? yen(a.fee_yen, lang) : null],
         ...(a.status === 'fee_due'
           ? ([[{ ja: '納付番号', en: 'Payment number' }, a.payment_number]] as [Text, string | null][])
           : []),

@@ -95,6 +95,3 @@ export function userSummary(lang: Lang, u: UserInfo): SafeHtml {
     [L.email, u.email],
   ]);
 }
-
-export const yen = (lang: Lang, n: number) =>
-  lang === 'ja' ? `${n.toLocaleString('ja-JP')}円` : `JPY ${n.toLocaleString('en-US')}`;

@@ -1,4 +1,4 @@
-import { formatDate } from '../../web/i18n.ts';
+import { formatDate, yen } from '../../web/i18n.ts';
 
 /** The mails the service sends, Japanese first and English after, as plain text. */
 export interface MailText {
@@ -40,13 +40,12 @@ export function feeMail(a: {
   aircraftCount: number;
   statusUrl: string;
 }): MailText {
-  const yen = a.feeYen.toLocaleString('ja-JP');
   return {
     subject: `【ドローン登録システム】手数料納付のお知らせ（申請番号 ${a.number}） / Fee payment`,
     body: `申請番号 ${a.number} の手続き内容を確認しました。
 次の手数料を納付してください。納付が確認できると、登録記号を発行します。
 
-  手数料: ${yen}円（機体 ${a.aircraftCount}機）
+  手数料: ${yen(a.feeYen)}（機体 ${a.aircraftCount}機）
   納付番号: ${a.paymentNumber}
 
 申請状況は、メインメニューの「申請状況確認」からご確認いただけます。
@@ -55,7 +54,7 @@ ${a.statusUrl}
 We have checked the contents of application ${a.number}.
 Please pay the fee below. The registration number is issued once the payment is confirmed.
 
-  Fee: JPY ${yen} (${a.aircraftCount} UA)
+  Fee: ${yen(a.feeYen, 'en')} (${a.aircraftCount} UA)
   Payment number: ${a.paymentNumber}
 
 You can follow the application under "Confirmation of the application status".

@@ -44,20 +44,11 @@ export class Registrations {
   async list(status?: ApplicationStatus) {
     let q = this.#db
       .selectFrom('application')
-      .innerJoin('account', 'account.id', 'application.account_id')
-      .select([
-        'application.id',
-        'application.number',
-        'application.status',
-        'application.owner',
-        'application.fee_yen',
-        'application.completed_at',
-        'account.email',
-      ])
-      .where('application.status', 'not in', ['draft', 'verifying'])
-      .orderBy('application.completed_at', 'desc')
+      .select(['id', 'number', 'status', 'owner', 'fee_yen', 'completed_at'])
+      .where('status', 'not in', ['draft', 'verifying'])
+      .orderBy('completed_at', 'desc')
       .limit(500);
-    if (status) q = q.where('application.status', '=', status);
+    if (status) q = q.where('status', '=', status);
     return q.execute();
   }
 

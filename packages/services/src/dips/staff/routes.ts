@@ -2,11 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { isOutcomeCode, OUTCOMES } from '../../relying-party/outcomes.ts';
 import { buttonForm, summaryList } from '../../web/forms.ts';
 import { html } from '../../web/html.ts';
-import { formatDate, type Text, tr } from '../../web/i18n.ts';
-import { PageError } from '../../web/install.ts';
+import { fill, formatDate, type Text, tr, yen } from '../../web/i18n.ts';
 import { installStaffLogin } from '../../web/staff.ts';
-import { aircraftOf, ownerOf, userOf } from '../application/applications.ts';
-import { aircraftSummary, ownerSummary, userSummary, yen } from '../application/views.ts';
+import { aircraftOf, notFound, ownerOf, userOf } from '../application/applications.ts';
+import { aircraftSummary, ownerSummary, userSummary } from '../application/views.ts';
 import type { Dips } from '../context.ts';
 import type { ApplicationStatus } from '../store/schema.ts';
 import { STATUS_TEXT } from '../texts.ts';
@@ -69,7 +68,7 @@ export function staffRoutes(app: FastifyInstance, d: Dips): void {
         (r) =>
           html`<tr><td><a href="/staff/applications/${r.id}">${r.number}</a></td><td>${
             r.completed_at ? formatDate(Number(r.completed_at), true) : '-'
-          }</td><td>${r.owner ? (JSON.parse(r.owner) as { name: string }).name : '-'}</td><td>${r.fee_yen !== null ? yen(lang, r.fee_yen) : '-'}</td><td><span class="status ${r.status}">${tr(
+          }</td><td>${r.owner ? (JSON.parse(r.owner) as { name: string }).name : '-'}</td><td>${r.fee_yen !== null ? yen(r.fee_yen, lang) : '-'}</td><td><span class="status ${r.status}">${tr(
             lang,
             STATUS_TEXT[r.status],
           )}</span></td></tr>`,
@@ -80,24 +79,19 @@ export function staffRoutes(app: FastifyInstance, d: Dips): void {
   app.get('/staff/applications/:id', guard, async (req, reply) => {
     const lang = req.lang;
     const a = await d.applications.get((req.params as { id: string }).id);
-    if (a.status === 'draft' || a.status === 'verifying')
-      throw new PageError(
-        'application_not_found',
-        { ja: '申請が見つかりません。', en: 'The application was not found.' },
-        404,
-      );
+    if (a.status === 'draft' || a.status === 'verifying') throw notFound();
     const evidence = await d.registrations.evidence(a.id);
     const aircraft = await d.applications.aircraft(a.id);
     const action = ACTIONS[a.status];
     return reply.page({
-      title: { ja: '申請 {n}', en: 'Application {n}' }[lang].replace('{n}', a.number ?? ''),
+      title: fill({ ja: '申請 {n}', en: 'Application {n}' }, { n: a.number ?? '' }),
       body: html`${summaryList(lang, [
         [{ ja: '状態', en: 'Status' }, STATUS_TEXT[a.status]],
         [
           { ja: '申請完了日時', en: 'Applied' },
           a.completed_at ? formatDate(Number(a.completed_at), true) : null,
         ],
-        [{ ja: '手数料', en: 'Fee' }, a.fee_yen !== null ? yen(lang, a.fee_yen) : null],
+        [{ ja: '手数料', en: 'Fee' }, a.fee_yen !== null ? yen(a.fee_yen, lang) : null],
         [{ ja: '納付番号', en: 'Payment number' }, a.payment_number],
         [{ ja: '納付確認日時', en: 'Paid' }, a.paid_at ? formatDate(Number(a.paid_at), true) : null],
         [

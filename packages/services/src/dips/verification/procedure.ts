@@ -73,10 +73,6 @@ export class Procedure {
     this.#o = opts;
   }
 
-  get authWindowMs(): number {
-    return this.#o.authWindowMs;
-  }
-
   /** 登録申請: the application is kept and the owner gets a mail with a one-time URL. */
   async submit(app: Application, sessionId: string): Promise<void> {
     if (app.status === 'verifying' && app.session_id === sessionId) return; // pressed twice

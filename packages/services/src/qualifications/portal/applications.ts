@@ -14,6 +14,7 @@ import {
   select,
   tr,
   validateForm,
+  yen,
 } from '../../web/index.ts';
 import { CHANGE_REASONS, type ChangeItems, PREFECTURES } from '../catalogue.ts';
 import type { Quals } from '../context.ts';
@@ -24,7 +25,7 @@ import {
   MAX_ATTACHMENT_BYTES,
   MAX_ATTACHMENTS,
 } from '../registry/applications.ts';
-import { CHANGE_REASON_TEXT, NEXT, yen } from '../texts.ts';
+import { CHANGE_REASON_TEXT, NEXT } from '../texts.ts';
 import { changeSchema, initialSchema } from './fields.ts';
 import { applicationSummary, basicInfoList, progress, qualificationName } from './views.ts';
 

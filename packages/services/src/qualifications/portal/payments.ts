@@ -9,10 +9,11 @@ import {
   summaryList,
   type Text,
   tr,
+  yen,
 } from '../../web/index.ts';
 import type { Quals } from '../context.ts';
 import type { Application } from '../registry/applications.ts';
-import { KIND_TEXT, yen } from '../texts.ts';
+import { KIND_TEXT } from '../texts.ts';
 import { applicationSummary, qualificationName, statusBadge } from './views.ts';
 
 const STEPS: Text[] = [

@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
-import { buttonForm, csrfInput, html, radios, summaryList, tr } from '../../web/index.ts';
+import { buttonForm, csrfInput, html, radios, summaryList, tr, yen } from '../../web/index.ts';
 import { CATALOGUE, qualification } from '../catalogue.ts';
 import { displayValue, RECORD_LABELS } from '../certificate/labels.ts';
 import { certificatePdf } from '../certificate/pdf.ts';
 import type { Quals } from '../context.ts';
 import { ApplicationError, type Registration } from '../registry/applications.ts';
 import type { IssuedCertificate } from '../registry/certificates.ts';
-import { CERTIFICATE_STATUS_TEXT, KIND_TEXT, NEXT, yen } from '../texts.ts';
+import { CERTIFICATE_STATUS_TEXT, KIND_TEXT, NEXT } from '../texts.ts';
 import { qualificationName, statusBadge } from './views.ts';
 
 type CiReq = FastifyRequest<{ Params: { ci: string } }>;

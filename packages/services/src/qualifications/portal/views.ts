@@ -1,9 +1,9 @@
-import { formatDate, type Lang, type Text, tr } from '../../web/i18n.ts';
+import { formatDate, type Lang, type Text, tr, yen } from '../../web/i18n.ts';
 import { html, type SafeHtml, summaryList } from '../../web/index.ts';
 import { stepIndicator } from '../../web/layout.ts';
 import { qualification } from '../catalogue.ts';
 import type { Application } from '../registry/applications.ts';
-import { CHANGE_REASON_TEXT, KIND_TEXT, SEX_TEXT, STATUS_TEXT, yen } from '../texts.ts';
+import { CHANGE_REASON_TEXT, KIND_TEXT, SEX_TEXT, STATUS_TEXT } from '../texts.ts';
 
 const APPLICATION_STEPS: Text[] = [
   { ja: '登録状況の選択', en: 'Registration status' },
