@@ -69,10 +69,23 @@ export function applicationRoutes(app: FastifyInstance, d: Dips): void {
       errors ? 400 : 200,
     );
 
-  const form = (req: FastifyRequest, action: string, inner: SafeHtml, back?: string) =>
-    html`<form method="post" action="${action}" novalidate>${csrfInput(req.session)}${inner}<div class="actions">${
-      back ? html`<a class="button secondary" href="${back}">${tr(req.lang, BACK)}</a>` : ''
-    }<button type="submit">${tr(req.lang, NEXT)}</button></div></form>`;
+  /** A wizard page that is one form, with 戻る (when there is a step `back`) and 次へ. */
+  const formPage = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    p: { step: number; title: Text; action: string; back?: string | undefined; inputs: SafeHtml },
+    errors?: FieldErrors,
+  ) =>
+    wizard(
+      req,
+      reply,
+      p.step,
+      p.title,
+      html`<form method="post" action="${p.action}" novalidate>${csrfInput(req.session)}${p.inputs}<div class="actions">${
+        p.back ? html`<a class="button secondary" href="${p.back}">${tr(req.lang, BACK)}</a>` : ''
+      }<button type="submit">${tr(req.lang, NEXT)}</button></div></form>`,
+      errors,
+    );
 
   /**
    * A step that is one form (STEP 01, 02, 04): shown with what is stored,
@@ -96,17 +109,16 @@ export function applicationRoutes(app: FastifyInstance, d: Dips): void {
       values: FormInput,
       errors?: FieldErrors,
     ) =>
-      wizard(
+      formPage(
         req,
         reply,
-        s.step,
-        s.title,
-        form(
-          req,
-          `/applications/${a.id}/${s.path}`,
-          s.inputs(req.lang, values, errors),
-          s.back && `/applications/${a.id}/${s.back}`,
-        ),
+        {
+          step: s.step,
+          title: s.title,
+          action: `/applications/${a.id}/${s.path}`,
+          back: s.back && `/applications/${a.id}/${s.back}`,
+          inputs: s.inputs(req.lang, values, errors),
+        },
         errors,
       );
     app.get(
@@ -264,17 +276,16 @@ export function applicationRoutes(app: FastifyInstance, d: Dips): void {
     values: FormInput,
     errors?: FieldErrors,
   ) =>
-    wizard(
+    formPage(
       req,
       reply,
-      2,
-      { ja: '機体情報の修正', en: 'Correct the UA' },
-      form(
-        req,
-        `/applications/${a.id}/aircraft/${aircraftId}`,
-        aircraftInputs(req.lang, values, errors),
-        `/applications/${a.id}/aircraft`,
-      ),
+      {
+        step: 2,
+        title: { ja: '機体情報の修正', en: 'Correct the UA' },
+        action: `/applications/${a.id}/aircraft/${aircraftId}`,
+        back: `/applications/${a.id}/aircraft`,
+        inputs: aircraftInputs(req.lang, values, errors),
+      },
       errors,
     );
   const aircraftIdOf = (req: FastifyRequest) => (req.params as { aircraftId: string }).aircraftId;
