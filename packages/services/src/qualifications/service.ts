@@ -10,7 +10,6 @@ import type { PaymentGateway } from '../payment/gateway.ts';
 import { installRelyingParty } from '../relying-party/install.ts';
 import { relyingPartyMigrations } from '../relying-party/store.ts';
 import { installWeb } from '../web/install.ts';
-import { isStaff, STAFF_PATHS } from '../web/staff.ts';
 import type { Enroll } from './certificate/signing-keys.ts';
 import type { Quals } from './context.ts';
 import { applicationRoutes } from './portal/applications.ts';
@@ -89,10 +88,7 @@ export async function createQualificationsService(o: QualificationsOptions): Pro
       registry,
       rp,
       web,
-      async holderOnly(req, reply) {
-        if (isStaff(req)) return reply.redirect(STAFF_PATHS.home, 303);
-        return web.requireLogin(req, reply);
-      },
+      holderOnly: web.requireLogin,
       payments: o.payments,
       publicUrl: o.publicUrl,
       staffPassword: o.staffPassword,

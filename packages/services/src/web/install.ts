@@ -6,6 +6,7 @@ import { html } from './html.ts';
 import { fill, type Lang, parseLang, type Text, tr } from './i18n.ts';
 import { type PageContent, renderPage, type SiteOptions } from './layout.ts';
 import { type ConcurrentLogin, type SessionEnd, SessionStore, type WebDB, WebSession } from './session.ts';
+import { isStaff, STAFF_PATHS } from './staff.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -199,6 +200,8 @@ export async function installWeb<DB>(app: FastifyInstance, opts: WebOptions<DB>)
 
   return {
     async requireLogin(req, reply) {
+      // a staff session belongs under /staff: citizen pages send it there rather than fail on a missing account
+      if (isStaff(req)) return reply.redirect(STAFF_PATHS.home, 303);
       if (req.session.accountId) return undefined;
       const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';
       return reply.redirect(`${opts.loginPath}${next}`, 303);

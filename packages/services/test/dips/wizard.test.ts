@@ -264,5 +264,22 @@ for (const backend of storageBackends()) {
       assert.equal(r.status, 404);
       assert.match(await r.text(), /申請が見つかりません/);
     });
+
+    test('a staff session on citizen pages is sent to the staff pages, not an error', async () => {
+      const c = dips.client();
+      const login = await c.follow('/staff/login');
+      const staff = await c.submit('/staff/login', {
+        _csrf: hidden(login.text, '_csrf'),
+        password: 'staff-password',
+      });
+      assert.match(staff.url, /\/staff$/);
+      for (const r of [
+        await c.get('/account'),
+        await c.post('/applications', { _csrf: hidden(staff.text, '_csrf') }),
+      ]) {
+        assert.equal(r.status, 303);
+        assert.equal(r.headers.get('location'), '/staff');
+      }
+    });
   });
 }
