@@ -34,15 +34,33 @@ function toSqlite(v: unknown): unknown {
   return v;
 }
 
+/** Distinct SQL texts whose prepared statements are kept (a part issues a few dozen). */
+const STATEMENT_CACHE_SIZE = 500;
+
 export function openSqlite(file: string): SqliteDatabase & { raw: DatabaseSync } {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new DatabaseSync(file);
   db.exec(
     'PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;',
   );
+  // Kysely prepares every query it runs, and compiling the same SQL again cost more than
+  // running it (a third of a login's SQLite time). Statements are kept per SQL text, the
+  // least recently used dropped. Sharing one is safe: all() and run() leave it reset, and a
+  // stream holds the connection (Kysely's mutex) until its iterator is closed, which resets it.
+  const statements = new Map<string, NodeSqliteStatement>();
   return {
     raw: db,
-    close: () => db.close(),
-    prepare: (sql: string) => new NodeSqliteStatement(db.prepare(sql)),
+    close: () => {
+      statements.clear();
+      db.close();
+    },
+    prepare: (sql: string) => {
+      let stmt = statements.get(sql);
+      if (stmt) statements.delete(sql);
+      else stmt = new NodeSqliteStatement(db.prepare(sql));
+      statements.set(sql, stmt);
+      if (statements.size > STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      return stmt;
+    },
   };
 }
