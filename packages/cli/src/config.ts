@@ -31,3 +31,21 @@ export function partUrls(config: HonninConfig): Record<string, string> {
   }
   return urls;
 }
+
+const SECRET_KEY = /token|key|password|passphrase|secret/i;
+
+/**
+ * The configuration as `honnin config` prints it: values of secret-named keys
+ * (tokens, keys, passwords, passphrases, secrets) replaced by `***`, and the
+ * user information of URLs (`smtp://user:pass@…`) too.
+ */
+export function maskSecrets(config: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(config, (k, v) => {
+      if (typeof v !== 'string' || !k) return v;
+      if (SECRET_KEY.test(k)) return v ? '***' : v;
+      if (/url/i.test(k)) return v.replace(/\/\/[^@/]*@/, '//***@');
+      return v;
+    }),
+  );
+}

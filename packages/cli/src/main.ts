@@ -1,6 +1,6 @@
 import { ConfigError, createLogger, HonninError } from '@honnin/runtime';
 import { Command } from 'commander';
-import { loadHonninConfig } from './config.ts';
+import { loadHonninConfig, maskSecrets, partUrls } from './config.ts';
 import { PARTS } from './parts.ts';
 import { banner, startSystem } from './start.ts';
 
@@ -9,7 +9,11 @@ const program = new Command('honnin')
   .option('-c, --config <file>', 'configuration file (JSON); default ./honnin.config.json when present')
   .showHelpAfterError();
 
-const load = () => loadHonninConfig({ file: program.opts<{ config?: string }>().config });
+const load = () =>
+  loadHonninConfig({
+    file: program.opts<{ config?: string }>().config,
+    warn: (m) => process.stderr.write(`honnin: warning: ${m}\n`),
+  });
 
 program
   .command('start')
@@ -34,14 +38,7 @@ program
   .command('config')
   .description('print the effective configuration (secrets masked)')
   .action(() => {
-    const c = load() as unknown as Record<string, unknown>;
-    const mask = (v: unknown, k: string): unknown =>
-      typeof v === 'string' && /url|passphrase|secret|password/i.test(k)
-        ? v.replace(/\/\/[^@/]*@/, '//***@')
-        : v;
-    process.stdout.write(
-      `${JSON.stringify(c, (k, v) => (v && typeof v === 'object' ? v : mask(v, k)), 2)}\n`,
-    );
+    process.stdout.write(`${JSON.stringify(maskSecrets(load()), null, 2)}\n`);
   });
 
 for (const part of PARTS) {
@@ -53,6 +50,7 @@ for (const part of PARTS) {
       shared: config,
       config: config[part.name] ?? {},
       logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+      urls: partUrls(config),
     };
   });
 }

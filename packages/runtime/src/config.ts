@@ -11,6 +11,10 @@ export { z };
  * Every leaf `a.bC` of the schema is read from env `HONNIN_A_B_C`; `aliases` adds
  * conventional names (DATABASE_URL, REDIS_URL, …). Validation lists every problem
  * with both spellings of the key, so a start-up failure says exactly what to fix.
+ * A typo must not pass unnoticed: a key of the file that the schema does not know
+ * is a problem, and an environment variable named like a key of a section
+ * (HONNIN_<SECTION>_…) that matches none is a warning — only a warning, as the
+ * environment is shared with other programs and older settings.
  */
 export interface LoadConfigOptions {
   env?: Record<string, string | undefined>;
@@ -20,6 +24,8 @@ export interface LoadConfigOptions {
   aliases?: Record<string, string>;
   /** values given programmatically (CLI flags, tests); they win over everything */
   overrides?: Record<string, unknown>;
+  /** where warnings go (default: process.emitWarning) */
+  warn?: (message: string) => void;
 }
 
 type AnySchema = z.ZodType;
@@ -51,6 +57,33 @@ export function leafPaths(schema: AnySchema, prefix: string[] = []): string[][] 
   const out: string[][] = [];
   for (const [k, v] of Object.entries((inner as z.ZodObject).shape))
     out.push(...leafPaths(v as AnySchema, [...prefix, k]));
+  return out;
+}
+
+/** Every path of an object schema that is itself an object (the sections), root excluded. */
+function sectionPaths(schema: AnySchema, prefix: string[] = []): string[][] {
+  const inner = unwrap(schema);
+  if (!isObject(inner)) return [];
+  const out: string[][] = prefix.length ? [prefix] : [];
+  for (const [k, v] of Object.entries((inner as z.ZodObject).shape))
+    out.push(...sectionPaths(v as AnySchema, [...prefix, k]));
+  return out;
+}
+
+/** Keys of a parsed config file that the schema has no place for, each with what it does take. */
+function unknownKeys(schema: AnySchema, value: Record<string, unknown>, prefix: string[] = []): string[] {
+  const shape = (unwrap(schema) as z.ZodObject).shape;
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    const path = [...prefix, k];
+    const child = Object.hasOwn(shape, k) ? (shape[k] as AnySchema) : undefined;
+    if (!child) {
+      const where = prefix.length ? prefix.join('.') : 'the top level';
+      out.push(`${path.join('.')}: unknown key (${where} takes ${Object.keys(shape).join(', ')})`);
+    } else if (isObject(child) && v && typeof v === 'object' && !Array.isArray(v)) {
+      out.push(...unknownKeys(child, v as Record<string, unknown>, path));
+    }
+  }
   return out;
 }
 
@@ -102,7 +135,10 @@ export function loadConfig<S extends z.ZodObject>(schema: S, opts: LoadConfigOpt
       const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
         problems.push(`${file}: must hold a JSON object`);
-      } else raw = parsed as Record<string, unknown>;
+      } else {
+        raw = parsed as Record<string, unknown>;
+        for (const p of unknownKeys(schema, raw)) problems.push(`${file}: ${p}`);
+      }
     } catch (e) {
       problems.push(`${file}: ${(e as Error).message}`);
     }
@@ -116,6 +152,15 @@ export function loadConfig<S extends z.ZodObject>(schema: S, opts: LoadConfigOpt
     const alias = aliasByPath.get(path.join('.'));
     const value = env[canonical] ?? (alias ? env[alias] : undefined);
     if (value !== undefined && value !== '') setPath(fromEnv, path, value);
+  }
+  const warn = opts.warn ?? ((m: string) => process.emitWarning(m, 'HonninConfigWarning'));
+  const leaves = new Set(leafPaths(schema).map(envName));
+  const sections = sectionPaths(schema).map((p) => ({ prefix: `${envName(p)}_`, path: p }));
+  for (const name of Object.keys(env)) {
+    const section = sections.find((x) => name.startsWith(x.prefix));
+    if (!section || leaves.has(name)) continue;
+    const known = [...leaves].filter((l) => l.startsWith(section.prefix));
+    warn(`${name} matches no configuration key (${section.path.join('.')} takes ${known.join(', ')})`);
   }
   raw = deepMerge(raw, fromEnv);
   if (opts.overrides) raw = deepMerge(raw, opts.overrides);

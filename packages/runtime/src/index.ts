@@ -1,5 +1,6 @@
 export * from './config.ts';
 export * from './errors.ts';
+export * from './html.ts';
 export * from './http/index.ts';
 export * from './log.ts';
 export * from './mail/index.ts';

@@ -57,11 +57,13 @@ export interface RunningPart {
   close(): Promise<void>;
 }
 
-/** What an admin command gets: the configuration and a logger. */
+/** What an admin command gets: the configuration, a logger and where the parts are. */
 export interface CommandContext<C = unknown> {
   shared: SharedConfig;
   config: C;
   logger: Logger;
+  /** public base URLs of every part, by part name, as PartContext.urls */
+  urls: Readonly<Record<string, string>>;
 }
 
 /**

@@ -67,3 +67,39 @@ test('a broken config file is reported, not thrown raw', () => {
     cleanup();
   }
 });
+
+test('a key the file has but the schema does not is a problem, named with what the section takes', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = join(dir, 'typo.json');
+    writeFileSync(file, JSON.stringify({ jlis: { prot: 1234 }, logLevl: 'debug', logLevel: 'debug' }));
+    assert.throws(
+      () => loadConfig(schema, { file, env: {} }),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.equal(e.problems.length, 2);
+        assert.match(e.message, /jlis\.prot: unknown key \(jlis takes port, publicUrl, strict\)/);
+        assert.match(e.message, /logLevl: unknown key \(the top level takes databaseUrl, logLevel, jlis\)/);
+        return true;
+      },
+    );
+    // known keys only: loads
+    writeFileSync(file, JSON.stringify({ jlis: { port: 1234 } }));
+    assert.equal(loadConfig(schema, { file, env: {} }).jlis.port, 1234);
+  } finally {
+    cleanup();
+  }
+});
+
+test('an environment name in a section that matches no key is a warning, other HONNIN_ names are not', () => {
+  const warnings: string[] = [];
+  const c = loadConfig(schema, {
+    file: null,
+    env: { HONNIN_JLIS_PROT: '1234', HONNIN_JLIS_PORT: '7100', HONNIN_TEST_DATABASE_URL: 'x', PATH: '/bin' },
+    warn: (m) => warnings.push(m),
+  });
+  assert.equal(c.jlis.port, 7100);
+  assert.deepEqual(warnings, [
+    'HONNIN_JLIS_PROT matches no configuration key (jlis takes HONNIN_JLIS_PORT, HONNIN_JLIS_PUBLIC_URL, HONNIN_JLIS_STRICT)',
+  ]);
+});

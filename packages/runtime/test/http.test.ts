@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HonninError } from '../src/errors.ts';
-import { createHttpServer, createMetrics, listen } from '../src/http/index.ts';
+import { bearerGuard, createHttpServer, createMetrics, listen } from '../src/http/index.ts';
 
 test('errors are JSON with stable codes and never leak stack traces', async () => {
   const metrics = createMetrics({ defaultMetrics: false });
@@ -47,4 +47,46 @@ test('errors are JSON with stable codes and never leak stack traces', async () =
   } finally {
     await app.close();
   }
+});
+
+test('bearerGuard: only the token, compared in constant time, 401 with a Bearer challenge otherwise', async () => {
+  const app = createHttpServer({ name: 't', logLevel: 'silent' });
+  app.get(
+    '/guarded',
+    { onRequest: bearerGuard('the-right-token-0123', { realm: 'demo', code: 'demo_unauthorized' }) },
+    async () => ({ ok: true }),
+  );
+  const base = await listen(app, 0);
+  try {
+    const call = (authorization?: string) =>
+      fetch(`${base}/guarded`, authorization ? { headers: { authorization } } : {});
+    for (const ok of ['Bearer the-right-token-0123', 'bearer the-right-token-0123']) {
+      const r = await call(ok);
+      assert.equal(r.status, 200, ok);
+      assert.deepEqual(await r.json(), { ok: true });
+    }
+    for (const wrong of [
+      undefined,
+      'Bearer the-right-token-012',
+      'Bearer the-right-token-01234',
+      'Basic dGhlLXJpZ2h0',
+      'Bearer ',
+    ]) {
+      const r = await call(wrong);
+      assert.equal(r.status, 401, String(wrong));
+      assert.equal(r.headers.get('www-authenticate'), 'Bearer realm="demo"');
+      assert.equal(((await r.json()) as { error: string }).error, 'demo_unauthorized');
+    }
+  } finally {
+    await app.close();
+  }
+});
+
+test('escapeHtml lives in runtime/html and neutralises markup and attribute quotes', async () => {
+  const { escapeHtml } = await import('../src/html.ts');
+  assert.equal(
+    escapeHtml(`<a href="x" title='y'>&</a>`),
+    '&#60;a href=&#34;x&#34; title=&#39;y&#39;&#62;&#38;&#60;/a&#62;',
+  );
+  assert.equal((await import('../src/index.ts')).escapeHtml, escapeHtml, 're-exported from @honnin/runtime');
 });

@@ -4,6 +4,7 @@ import { HonninError } from '../errors.ts';
 import { loggerOptions } from '../log.ts';
 import { installMetrics, type Metrics } from './metrics.ts';
 
+export { type BearerGuardOptions, bearerGuard, bearerToken, sameSecret } from './bearer.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
 
 export interface HttpServerOptions {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { escapeHtml } from '../html.ts';
 import { createHttpServer } from '../http/index.ts';
 import type { Logger } from '../log.ts';
 import { openMigratedStorage, type PartMigration, type Storage } from '../storage/index.ts';
@@ -217,10 +218,6 @@ export async function startMailboxServer(opts: Parameters<typeof startMailbox>[0
   const app = createHttpServer({ name: 'mailbox', logger: opts.logger });
   mailbox.routes(app);
   return { mailbox, app };
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 // Plain text with URLs made clickable, so one-time links in mails can be opened.
