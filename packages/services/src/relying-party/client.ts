@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { encodeDigestInfo } from '@honnin/jpki/signature/digest-info';
 import type { Kysely } from '@honnin/runtime';
 import { compactDecrypt } from 'jose';
 import * as oidc from 'openid-client';
@@ -67,6 +68,8 @@ export interface SignResult {
   transactionId: string;
   /** the platform checked signature, chain and revocation, and all were good */
   valid: boolean;
+  /** the sandbox's marked answer: no card signed (accepted only when the service asked for it) */
+  testResponse: boolean;
   /** the platform's verification: signature, chain, revocation, certificate serial, the 4 items */
   verification: Record<string, unknown>;
   /** present only for a certified signature verifier; a service provider never keeps them */
@@ -82,6 +85,14 @@ export interface SignatureDocument {
   title?: string;
   summary?: string;
   expiresInSeconds?: number;
+}
+
+/** What the service asked to have signed: the signing result must be about exactly this. */
+export interface ExpectedSignature {
+  /** SHA-256 of the document, as given to `createSignTransaction` */
+  digest: Uint8Array;
+  /** take the sandbox's test answer (no card signed) as signed — a service in test mode only */
+  acceptTestResponse?: boolean | undefined;
 }
 
 export const sha256 = (data: Uint8Array | string): Uint8Array =>
@@ -280,8 +291,18 @@ export class RelyingParty {
     return json.sign_transaction_id;
   }
 
-  /** The signing result (JWE to our encryption key), decrypted. Failed transactions raise their outcome. */
-  async signResult(transactionId: string, accessToken: string): Promise<SignResult> {
+  /**
+   * The signing result (JWE to our encryption key), decrypted and held against
+   * what the service asked: the platform must have verified a signature over
+   * the DigestInfo of `expected.digest`. Failed transactions raise their
+   * outcome; a result about another document, or one the platform did not
+   * verify, raises `signature_invalid` — never evidence of a signature.
+   */
+  async signResult(
+    transactionId: string,
+    accessToken: string,
+    expected: ExpectedSignature,
+  ): Promise<SignResult> {
     const config = await this.configuration();
     const path = `/api/sign-transactions/${encodeURIComponent(transactionId)}/result`;
     const res = await this.#api(config, accessToken, 'GET', path);
@@ -305,10 +326,26 @@ export class RelyingParty {
     }
     const bytes = (v: unknown) =>
       typeof v === 'string' ? new Uint8Array(Buffer.from(v, 'base64')) : undefined;
+    const signed = bytes(payload.digest_info);
+    if (!signed || !Buffer.from(signed).equals(encodeDigestInfo('sha256', expected.digest)))
+      throw new RelyingPartyError(
+        'signature_invalid',
+        'the result is about another document than the one asked',
+      );
     const verification = (payload.verification ?? {}) as Record<string, unknown>;
+    const valid = verification.valid === true;
+    const testResponse = verification.test_response === true;
+    if (testResponse ? !expected.acceptTestResponse : !valid)
+      throw new RelyingPartyError(
+        'signature_invalid',
+        testResponse
+          ? 'a test response, and this service is not in test mode'
+          : 'the platform did not verify it',
+      );
     return {
       transactionId,
-      valid: verification.valid === true,
+      valid,
+      testResponse,
       verification,
       signature: bytes(payload.signature),
       certificate: bytes(payload.certificate),

@@ -9,6 +9,7 @@ import {
   basicInfoFromClaims,
   RelyingParty,
   type RelyingPartyDB,
+  RelyingPartyError,
   RelyingPartyKeys,
   relyingPartyMigrations,
   sha256,
@@ -138,11 +139,42 @@ for (const backend of storageBackends()) {
       assert.equal(r.kind, 'success');
       if (r.kind !== 'success') return;
       assert.equal(r.signTransactionId, id);
-      const result = await rp.signResult(id, r.accessToken);
+      const result = await rp.signResult(id, r.accessToken, { digest, acceptTestResponse: true });
       // the sandbox marks its answer: no card signed it
       assert.equal(result.valid, false);
       assert.equal(result.verification.test_response, true);
+      assert.equal(result.testResponse, true);
       assert.equal(result.certificate, undefined, 'a service provider never receives the certificate');
+    });
+
+    test('a signing result counts only for the document asked, and only when verified (or a sandbox service takes the test answer)', async () => {
+      const digest = sha256('申請書（署名するもの）');
+      const id = await rp.createSignTransaction({ digest, name: 'テスト文書' });
+      const start = await rp.authorize({
+        purpose: 'test.sign',
+        sessionId: 's6',
+        scope: ['openid', 'sign'],
+        signTransactionId: id,
+      });
+      const r = await rp.callback(await answer(start), 's6');
+      assert.equal(r.kind, 'success');
+      if (r.kind !== 'success') return;
+      const refused = async (expected: Parameters<RelyingParty['signResult']>[2], detail: RegExp) => {
+        await assert.rejects(rp.signResult(id, r.accessToken, expected), (e: unknown) => {
+          assert.ok(e instanceof RelyingPartyError);
+          assert.equal(e.outcome, 'signature_invalid');
+          assert.match(e.message, detail);
+          assert.match(e.text.ja, /電子署名を確認できませんでした/);
+          return true;
+        });
+      };
+      // the service keeps another digest than the platform had signed: no evidence of that document
+      await refused({ digest: sha256('申請書（別のもの）'), acceptTestResponse: true }, /another document/);
+      // the sandbox's unverified answer, at a service that is not in test mode
+      await refused({ digest }, /not in test mode/);
+      await refused({ digest, acceptTestResponse: false }, /not in test mode/);
+      const taken = await rp.signResult(id, r.accessToken, { digest, acceptTestResponse: true });
+      assert.equal(taken.testResponse, true);
     });
 
     test('a card without a signature certificate ends the signing with its outcome', async () => {

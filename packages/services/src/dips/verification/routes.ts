@@ -231,9 +231,10 @@ export function verificationRoutes(app: FastifyInstance, d: Dips): void {
       let card: BasicInfo | undefined;
       let serial: string | undefined;
       try {
-        const result = await d.rp.signResult(r.signTransactionId!, r.accessToken);
-        if (!result.valid)
-          return fail(new RelyingPartyError('signature_invalid', 'the platform did not verify it'));
+        // verified by the platform, over the digest of the document this attempt showed
+        const result = await d.rp.signResult(r.signTransactionId!, r.accessToken, {
+          digest: Buffer.from(String(r.context.digest), 'hex'),
+        });
         card = basicInfoFromVerification(result.verification);
         serial = certificateSerialFromVerification(result.verification);
       } catch (e) {

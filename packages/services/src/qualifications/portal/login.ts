@@ -112,13 +112,15 @@ export function loginRoutes(app: FastifyInstance, d: Quals): void {
 
   /** The signed application is filed; what went wrong, if anything. */
   const signed = async (r: Authorized, holderId: string, applicationId: string) => {
-    const result = await d.rp.signResult(r.signTransactionId!, r.accessToken);
+    // the platform verified a signature over the digest of the document the holder was shown
+    const digest = Buffer.from(String(r.context.digest), 'hex');
+    const result = await d.rp.signResult(r.signTransactionId!, r.accessToken, {
+      digest,
+      acceptTestResponse: d.sandbox,
+    });
     const a = await apps.get(holderId, applicationId);
     // a sandbox answer carries no signature: its signer is the test card the card-info read named
-    const signer =
-      d.sandbox && result.verification.test_response === true
-        ? a.basicInfo
-        : basicInfoFromVerification(result.verification);
+    const signer = result.testResponse ? a.basicInfo : basicInfoFromVerification(result.verification);
     // the platform verified the signature; the signer must be the person the card-info read named
     if (
       !signer ||
@@ -128,7 +130,7 @@ export function loginRoutes(app: FastifyInstance, d: Quals): void {
     )
       return DIFFERENT_PERSON;
     await apps.submitSigned(holderId, applicationId, {
-      digest: Buffer.from(String(r.context.digest), 'hex'),
+      digest,
       verification: result.verification,
       signature: result.signature,
       certificate: result.certificate,
