@@ -1,5 +1,4 @@
 import {
-  createHttpServer,
   createMailer,
   type Kysely,
   type Logger,
@@ -11,6 +10,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { installRelyingParty } from '../relying-party/install.ts';
 import { installWeb } from '../web/install.ts';
+import { createWebServer } from '../web/server.ts';
 import { Accounts } from './account/accounts.ts';
 import { accountRoutes } from './account/routes.ts';
 import { Applications } from './application/applications.ts';
@@ -87,7 +87,7 @@ export async function createDipsService(o: DipsOptions): Promise<DipsService> {
     });
     const registrations = new Registrations({ db, clock, applications, outbox, publicUrl: o.publicUrl });
 
-    const app = createHttpServer({ name: 'dips', logger, metrics: o.metrics });
+    const app = createWebServer({ name: 'dips', logger, metrics: o.metrics });
     const web = await installWeb(app, {
       storage,
       cookiePrefix: 'dips',

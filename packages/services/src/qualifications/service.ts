@@ -1,15 +1,10 @@
-import {
-  createHttpServer,
-  type Logger,
-  type Metrics,
-  type StorageOptions,
-  silentLogger,
-} from '@honnin/runtime';
+import { type Logger, type Metrics, type StorageOptions, silentLogger } from '@honnin/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { PaymentGateway } from '../payment/gateway.ts';
 import { installRelyingParty } from '../relying-party/install.ts';
 import { relyingPartyMigrations } from '../relying-party/store.ts';
 import { installWeb } from '../web/install.ts';
+import { createWebServer } from '../web/server.ts';
 import type { Enroll } from './certificate/signing-keys.ts';
 import type { Quals } from './context.ts';
 import { applicationRoutes } from './portal/applications.ts';
@@ -63,7 +58,7 @@ export async function createQualificationsService(o: QualificationsOptions): Pro
     extraMigrations: relyingPartyMigrations,
   });
   try {
-    const app = createHttpServer({
+    const app = createWebServer({
       name: 'qualifications',
       logger,
       metrics: o.metrics,

@@ -3,6 +3,7 @@ export * from './html.ts';
 export * from './i18n.ts';
 export * from './install.ts';
 export * from './layout.ts';
+export * from './server.ts';
 export * from './session.ts';
 export * from './site.ts';
 export * from './staff.ts';

@@ -1,4 +1,5 @@
 import {
+  type Logger,
   listen,
   type Mailbox,
   openMigratedStorage,
@@ -42,7 +43,13 @@ export async function dipsStorage(backend: StorageBackend, name: string) {
 /** A DIPS service on a fresh storage with a real SMTP mailbox; the platform at `issuer` (default: none). */
 export async function startDips(
   backend: StorageBackend,
-  opts: { clock?: () => number; issuer?: string; publicUrl?: string; port?: number } = {},
+  opts: {
+    clock?: () => number;
+    issuer?: string;
+    publicUrl?: string;
+    port?: number;
+    logger?: Logger;
+  } = {},
 ) {
   const iso = isolatedStorage(backend, 'dips');
   const mailbox = await startTestMailbox();
@@ -56,6 +63,7 @@ export async function startDips(
     mailFrom: 'DIPS <noreply@dips.test>',
     staffPassword: 'staff-password',
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
     outboxIntervalMs: 200,
   });
   const url = await listen(service.app, port);

@@ -4,6 +4,7 @@ import { listen, silentLogger } from '@honnin/runtime';
 import { storageBackends } from '@honnin/runtime/testing';
 import type { FastifyInstance } from 'fastify';
 import { createVerificationServer } from '../../src/qualifications/verification/server.ts';
+import { capturedLogger } from '../web/log-capture.ts';
 import { type CertificateStack, certificateStackOn } from './stack.ts';
 
 describe('the verification page over HTTP', () => {
@@ -43,6 +44,30 @@ describe('the verification page over HTTP', () => {
       await verdict(await post(`checkdata=${encodeURIComponent(certUrl)}`, undefined, '?lang=en')),
       'Valid',
     );
+  });
+
+  test('the record in the QR URL (name, birth date, registration number) never reaches the log', async () => {
+    const log = capturedLogger();
+    const logged = createVerificationServer({ verifier: async () => stack.verifier, logger: log.logger });
+    try {
+      const base = await listen(logged, 0);
+      const c = new URL(certUrl).searchParams.get('c')!;
+      assert.equal((await fetch(`${base}/w/?c=${c}`)).status, 200);
+      assert.equal((await fetch(`${base}/w?c=${c}`, { redirect: 'manual' })).status, 301);
+      const res = await fetch(`${base}/w/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `checkdata=${c}`,
+      });
+      assert.match(await res.text(), /中村　由美/);
+      const text = log.text();
+      assert.match(text, /"url":"\/w\/\?\[redacted\]"/, 'the page view is logged');
+      assert.match(text, /"valid":true,"msg":"certificate verified"/);
+      for (const part of [c, c.slice(0, 24), c.slice(-24), '中村'])
+        assert.ok(!text.includes(part), `${part} not in the log`);
+    } finally {
+      await logged.close();
+    }
   });
 
   test('anything else still ends on the result page with a reason', async () => {

@@ -204,8 +204,7 @@ export function verificationRoutes(app: FastifyInstance, d: Dips): void {
   });
 
   // The identity platform sends the browser back here after a signature or an authentication.
-  // (Not logged at info level: the URL holds the authorization code.)
-  app.get('/auth/callback', { logLevel: 'warn' }, async (req, reply) => {
+  app.get('/auth/callback', async (req, reply) => {
     const r = await d.rp.callback(new URL(req.url, d.publicUrl), req.session.id);
     if (r.kind === 'unknown') throw r.error;
     const applicationId = String(r.context.applicationId);

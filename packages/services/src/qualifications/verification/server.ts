@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
-import { createHttpServer, HonninError, type Logger, type Metrics } from '@honnin/runtime';
+import { HonninError, type Logger, type Metrics } from '@honnin/runtime';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Lang, type PageContent, parseLang, renderPage } from '../../web/index.ts';
+import { createWebServer, type Lang, type PageContent, parseLang, renderPage } from '../../web/index.ts';
 import { confirmPage, resultPage, scanPage, VERIFY_CSS } from './pages.ts';
 import type { CertificateVerifier, Verification } from './verifier.ts';
 
@@ -24,7 +24,7 @@ export function createVerificationServer(opts: {
   logger?: Logger | undefined;
   metrics?: Metrics | undefined;
 }): FastifyInstance {
-  const app = createHttpServer({
+  const app = createWebServer({
     name: 'verify',
     logger: opts.logger,
     metrics: opts.metrics,
