@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  type DatabaseIntrospector,
+  Kysely,
+  PostgresDialect,
+  PostgresIntrospector,
+  SqliteDialect,
+  sql,
+  type TableMetadata,
+} from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { HonninError } from '../errors.ts';
@@ -67,7 +75,7 @@ export async function openStorage<DB>(opts: StorageOptions): Promise<Storage<DB>
       options: `-c search_path="${opts.part}"`,
       types: { getTypeParser: pgTypeParser as never },
     });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({ dialect: new PartDialect({ pool }) });
     return {
       db,
       dialect: 'postgres',
@@ -86,6 +94,33 @@ export async function openStorage<DB>(opts: StorageOptions): Promise<Storage<DB>
     types: { blob: 'blob', json: 'text' },
     close: () => db.destroy(),
   };
+}
+
+/**
+ * PostgreSQL whose introspection (what the migrator asks: does the migration
+ * table exist?) looks at the part's own schema only. Kysely's own looks at every
+ * schema of the database and fails when another part drops its schema meanwhile.
+ */
+class PartDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    const all = new PostgresIntrospector(db);
+    return {
+      getSchemas: () => all.getSchemas(),
+      async getTables(): Promise<TableMetadata[]> {
+        const { rows } = await sql<{ name: string; schema: string; kind: string }>`
+          select c.relname as name, n.nspname as schema, c.relkind as kind
+          from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = current_schema() and c.relkind in ('r', 'v', 'p', 'f')`.execute(db);
+        return rows.map((r) => ({
+          name: r.name,
+          schema: r.schema,
+          isView: r.kind === 'v',
+          isForeign: r.kind === 'f',
+          columns: [],
+        }));
+      },
+    };
+  }
 }
 
 // int8 (counters, epoch-millisecond times) as numbers, like SQLite gives them.
