@@ -11,19 +11,13 @@ function print(v: unknown): void {
   process.stdout.write(`${typeof v === 'string' ? v : JSON.stringify(v, null, 2)}\n`);
 }
 
-/** J-LIS's URL for the CLI: cards.jlisUrl, else the jlis part's configured port. */
-function jlisUrlOf(ctx: CommandContext<CardsConfig>): string {
-  const jlis = (ctx.shared as unknown as Record<string, { port?: number } | undefined>).jlis;
-  return `http://${ctx.shared.publicHost}:${jlis?.port ?? 7001}`;
-}
-
 async function withCards<T>(
   load: Load,
   fn: (cards: import('./host/part.ts').CardsRuntime) => Promise<T>,
 ): Promise<T> {
   const ctx = await load();
   const { openCards } = await import('./host/part.ts');
-  const cards = await openCards(ctx.shared, ctx.config, jlisUrlOf(ctx));
+  const cards = await openCards(ctx.shared, ctx.config, ctx.urls.jlis);
   try {
     return await fn(cards);
   } finally {
@@ -166,7 +160,7 @@ export function cardCommands(cmd: Command, load: Load): void {
       const ctx = await load();
       const { openCards } = await import('./host/part.ts');
       const { exposeViaVpcd } = await import('./transports/vpcd.ts');
-      const cards = await openCards(ctx.shared, ctx.config, jlisUrlOf(ctx));
+      const cards = await openCards(ctx.shared, ctx.config, ctx.urls.jlis);
       const exposure = exposeViaVpcd(await cards.store.load(id), {
         port: Number(o.port),
         logger: ctx.logger,
@@ -183,13 +177,14 @@ export function cardCommands(cmd: Command, load: Load): void {
     .command('bridge')
     .description('the local bridge: PC/SC readers on this PC offered to the app page over WebSocket')
     .option('--port <port>', 'loopback port', '7013')
-    .option('--origin <origins>', 'browser origins allowed (comma-separated)', 'http://localhost:7002')
-    .action(async (o: { port: string; origin: string }) => {
+    .option('--origin <origins>', 'browser origins allowed (comma-separated; default: the platform part)')
+    .action(async (o: { port: string; origin?: string }) => {
       const ctx = await load();
       const { createBridge } = await import('./transports/bridge.ts');
       const { listen } = await import('@honnin/runtime');
+      const origins = o.origin?.split(',').map((x) => x.trim()) ?? [ctx.urls.platform];
       const app = await createBridge({
-        allowedOrigins: o.origin.split(',').map((x) => x.trim()),
+        allowedOrigins: origins.filter((x): x is string => !!x),
         logger: ctx.logger,
       });
       const url = await listen(app, Number(o.port), '127.0.0.1');
@@ -208,20 +203,16 @@ export function cardCommands(cmd: Command, load: Load): void {
       const { openCards } = await import('./host/part.ts');
       const { createCardHost } = await import('./host/server.ts');
       const { createSharedState, listen } = await import('@honnin/runtime');
-      const cards = await openCards(ctx.shared, ctx.config, jlisUrlOf(ctx));
+      const cards = await openCards(ctx.shared, ctx.config, ctx.urls.jlis);
       const state = createSharedState({ redisUrl: ctx.shared.redisUrl, namespace: 'cards' });
-      const extra = ctx.config.allowedOrigins
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean);
-      const { cardsAdminToken } = await import('./host/part.ts');
+      const { cardsAdminToken, cardHostOrigins } = await import('./host/part.ts');
       const { app } = await createCardHost({
         store: cards.store,
         state,
         logger: ctx.logger,
-        allowedOrigins: extra,
+        ...cardHostOrigins(ctx.config, ctx.urls, ctx.shared.publicHost),
         admin: {
-          token: cardsAdminToken(ctx.shared.dataDir, ctx.config.adminToken),
+          token: cardsAdminToken(ctx.shared.dataDir, ctx.config),
           certifier: () => cards.certifier(),
         },
       });
@@ -241,7 +232,7 @@ export function cardCommands(cmd: Command, load: Load): void {
     .option('--url <url>', 'card host base URL')
     .action(async (id: string, o: { url?: string }) => {
       const ctx = await load();
-      const base = o.url ?? `http://${ctx.shared.publicHost}:${ctx.config.port}`;
+      const base = o.url ?? ctx.urls.cards ?? `http://${ctx.shared.publicHost}:${ctx.config.port}`;
       const { WebSocketTransport } = await import('./transports/websocket.ts');
       const { JpkiClient } = await import('./client/jpki-client.ts');
       const transport = await WebSocketTransport.connect(`${base.replace(/^http/, 'ws')}/v1/cards/${id}/tap`);

@@ -1,18 +1,46 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { openJlis } from '@honnin/jlis';
-import { createSharedState, listen, MemoryState, silentLogger } from '@honnin/runtime';
-import { isolatedStorage, redisUrlForTests } from '@honnin/runtime/testing';
+import {
+  createMetrics,
+  createSharedState,
+  listen,
+  MemoryState,
+  sharedConfig,
+  silentLogger,
+} from '@honnin/runtime';
+import { freePort, isolatedStorage, redisUrlForTests, tempDir } from '@honnin/runtime/testing';
 import type { FastifyInstance } from 'fastify';
 import { JpkiClient } from '../src/client/jpki-client.ts';
 import { demoBanner, demoCards } from '../src/host/demo-cards.ts';
-import { issueDemoCards } from '../src/host/part.ts';
+import { cardsConfig, cardsPart, issueDemoCards } from '../src/host/part.ts';
 import { createCardHost } from '../src/host/server.ts';
 import { libraryCertifier } from '../src/issuing/certification.ts';
 import { WebSocketTransport } from '../src/transports/websocket.ts';
 import { type TestCards, testCards } from './support.ts';
 
 const PART_ORIGIN = 'http://localhost:7002';
+
+/** An HTTP request with the Host header we choose (fetch always sends the URL's). */
+function raw(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { method, headers }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end(method === 'POST' ? '{}' : undefined);
+  });
+}
 
 describe('the card host', () => {
   let t: TestCards;
@@ -77,6 +105,56 @@ describe('the card host', () => {
     assert.ok(refused);
   });
 
+  test('DNS rebinding: a page whose Host and Origin agree on a foreign name is refused', async () => {
+    const port = new URL(base).port;
+    const evil = { host: `evil.example:${port}`, origin: `http://evil.example:${port}` };
+    const remove = await raw(base, 'POST', `/v1/cards/${id}/remove`, {
+      ...evil,
+      'content-type': 'application/json',
+    });
+    assert.equal(remove.status, 403);
+    assert.equal((JSON.parse(remove.body) as { error: string }).error, 'card_host_forbidden');
+    assert.equal((await t.store.summary(id)).removed, false, 'the card stays in the reader');
+    // nothing is read under a foreign name either, not even without an Origin
+    for (const path of ['/v1/cards', `/v1/cards/${id}`, '/']) {
+      assert.equal((await raw(base, 'GET', path, { host: evil.host })).status, 403, path);
+    }
+    // a tap under a foreign name is refused before the upgrade
+    const tap = await raw(base, 'GET', `/v1/cards/${id}/tap`, {
+      ...evil,
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+      'sec-websocket-version': '13',
+      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    });
+    assert.equal(tap.status, 403);
+    // probes may use any name
+    assert.equal((await raw(base, 'GET', '/healthz', { host: evil.host })).status, 200);
+  });
+
+  test('the wallet acts on cards from its own origins: the bind address and loopback names', async () => {
+    const port = new URL(base).port;
+    for (const name of ['127.0.0.1', 'localhost']) {
+      const own = { host: `${name}:${port}`, origin: `http://${name}:${port}` };
+      const r = await raw(base, 'POST', `/v1/cards/${id}/remove`, {
+        ...own,
+        'content-type': 'application/json',
+      });
+      assert.equal(r.status, 200, name);
+      assert.equal((JSON.parse(r.body) as { removed: boolean }).removed, true);
+      await raw(base, 'POST', `/v1/cards/${id}/insert`, { ...own, 'content-type': 'application/json' });
+    }
+    // an Origin that is not ours is refused even under our own Host
+    const foreign = await raw(base, 'POST', `/v1/cards/${id}/remove`, {
+      host: `127.0.0.1:${port}`,
+      origin: `http://127.0.0.1:${Number(port) + 1}`,
+      'content-type': 'application/json',
+    });
+    assert.equal(foreign.status, 403);
+    assert.equal((JSON.parse(foreign.body) as { error: string }).error, 'card_origin_forbidden');
+    assert.equal((await t.store.summary(id)).removed, false);
+  });
+
   test('taps: unknown card, removed card, a second tap takes the card', async () => {
     await assert.rejects(
       WebSocketTransport.connect(`${ws}/v1/cards/00000000-0000-4000-8000-000000000000/tap`),
@@ -110,12 +188,27 @@ describe('the card host', () => {
     const ja = await (await fetch(`${base}/`)).text();
     assert.match(ja, /<html lang="ja">/);
     assert.match(ja, /仮想マイナンバーカード/);
-    assert.match(ja, /テスト &lt;カード&gt;/, 'labels are escaped');
+    assert.match(ja, /テスト &#60;カード&#62;/, 'labels are escaped');
     assert.match(ja, /残り 3 回/);
     assert.match(ja, /aria-live="polite"/);
     const en = await (await fetch(`${base}/?lang=en`)).text();
     assert.match(en, /<html lang="en">/);
     assert.match(en, /Remove the card/);
+  });
+
+  test('the English wallet names the demo cards in English', async () => {
+    const demo = demoCards()[2]!;
+    await t.issue({ label: demo.input.label, holder: demo.input.holder, signPassword: undefined });
+    const en = await (await fetch(`${base}/?lang=en`)).text();
+    assert.match(en, />Demo 3 両儀　未那 \(12 years old, user authentication only\)</);
+    assert.doesNotMatch(
+      en,
+      /歳・利用者証明用のみ|成人・両証明書/,
+      'no Japanese card labels on the English page',
+    );
+    assert.match(en, /<dd lang="ja">両儀　未那<\/dd>/, "the holder's name as on the card, marked Japanese");
+    const ja = await (await fetch(`${base}/`)).text();
+    assert.match(ja, />デモ3 両儀　未那（12歳・利用者証明用のみ）</);
   });
 
   test('the CV root is published', async () => {
@@ -204,5 +297,50 @@ test('two card host instances share removal through Redis', { skip: redisUrlForT
     await b.app.close();
     for (const s of states) await s.close();
     await t.close();
+  }
+});
+
+test('the cards part lets the platform drive the cards, not the other parts', async () => {
+  const tmp = tempDir('honnin-cards-');
+  const port = await freePort();
+  const urls = {
+    cards: `http://localhost:${port}`,
+    platform: 'http://localhost:17002',
+    payment: 'http://localhost:17006',
+    mailbox: 'http://localhost:17007',
+    verify: 'http://localhost:17008',
+  };
+  const part = await cardsPart.start({
+    shared: sharedConfig.parse({ dataDir: tmp.dir, demo: false }),
+    config: cardsConfig.parse({ port, allowedOrigins: 'http://reader.example:8080' }),
+    logger: silentLogger(),
+    metrics: createMetrics({ defaultMetrics: false }),
+    urls,
+    smtpUrl: '',
+  });
+  try {
+    const unknownCard = `${urls.cards}/v1/cards/00000000-0000-4000-8000-000000000000/remove`;
+    const post = async (origin: string) => {
+      const r = await fetch(unknownCard, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      return ((await r.json()) as { error: string }).error;
+    };
+    // allowed: past the origin check to the card lookup
+    for (const origin of [urls.platform, 'http://reader.example:8080', urls.cards])
+      assert.equal(await post(origin), 'card_not_found', origin);
+    for (const origin of [urls.payment, urls.mailbox, urls.verify])
+      assert.equal(await post(origin), 'card_origin_forbidden', origin);
+    const cors = async (origin: string) =>
+      (await fetch(`${urls.cards}/v1/cards`, { headers: { origin } })).headers.get(
+        'access-control-allow-origin',
+      );
+    assert.equal(await cors(urls.platform), urls.platform);
+    assert.equal(await cors(urls.payment), null);
+  } finally {
+    await part.close();
+    tmp.cleanup();
   }
 });

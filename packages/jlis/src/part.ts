@@ -1,6 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { definePart, listen } from '@honnin/runtime';
-import { CREDENTIALS, credentialPath, readCredential, writeCredential } from '@honnin/runtime/credentials';
+import {
+  CREDENTIALS,
+  credential,
+  credentialPath,
+  readCredential,
+  writeCredential,
+} from '@honnin/runtime/credentials';
 import { jlisCommands } from './cli/commands.ts';
 import { jlisConfig, jlisOptions } from './config.ts';
 import { createJlisServer } from './http/server.ts';
@@ -8,16 +13,6 @@ import { type Jlis, openJlis } from './jlis.ts';
 
 /** The platform operator's verifier registered in demo mode. */
 export const PLATFORM_VERIFIER = 'honnin platform';
-
-/** The configured admin token, else the one in the credentials folder, else a new one written there. */
-export function adminTokenFor(dataDir: string, configured: string | undefined): string {
-  if (configured) return configured;
-  const stored = readCredential(dataDir, CREDENTIALS.jlisAdminToken);
-  if (stored) return stored;
-  const token = randomBytes(32).toString('base64url');
-  writeCredential(dataDir, CREDENTIALS.jlisAdminToken, token);
-  return token;
-}
 
 /**
  * Demo mode: the platform operator is a registered verifier whose key sits in
@@ -42,7 +37,7 @@ export const jlisPart = definePart({
     const { dataDir } = ctx.shared;
     const jlis = await openJlis(jlisOptions(ctx.shared, ctx.config, ctx.logger));
     try {
-      const adminToken = adminTokenFor(dataDir, ctx.config.adminToken);
+      const adminToken = credential(dataDir, CREDENTIALS.jlisAdminToken, ctx.config.adminToken);
       if (ctx.shared.demo) await ensurePlatformVerifier(jlis, dataDir);
       const app = await createJlisServer(jlis, { adminToken, logger: ctx.logger, metrics: ctx.metrics });
       const listening = await listen(app, ctx.config.port, ctx.shared.host);

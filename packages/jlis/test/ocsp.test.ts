@@ -3,7 +3,7 @@ import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { caName } from '@honnin/jpki/profile';
+import { caName, japanMonth } from '@honnin/jpki/profile';
 import { isolatedStorage, storageBackends, tempDir } from '@honnin/runtime/testing';
 import { extensions, KeyUsage, signCertificate } from '../src/ca/x509.ts';
 import { openJlis } from '../src/index.ts';
@@ -102,10 +102,7 @@ for (const backend of storageBackends()) {
         assert.match(unknownIssuer.out, new RegExp(`0x${sig.serial}: unknown`), unknownIssuer.out);
 
         // metering: 2 signature checks (¥20), 1 auth check (¥2); unknowns are free
-        const st = await jlis.fees.statement(
-          platform,
-          new Date(t.now().getTime() + 9 * 3600_000).toISOString().slice(0, 7),
-        );
+        const st = await jlis.fees.statement(platform, japanMonth(t.now()));
         const line = (kind: string, purpose: string) =>
           st.lines.find((l) => l.kind === kind && l.purpose === purpose && l.channel === 'ocsp');
         assert.equal(line('validity', 'signature')?.count, 2);

@@ -9,6 +9,8 @@ import type { CardSummary } from '../store/card-store.ts';
  */
 export interface DemoCard {
   key: string;
+  /** the label in English (the store keeps the Japanese one, `input.label`) */
+  labelEn: string;
   input: IssueCardInput;
 }
 
@@ -16,6 +18,7 @@ export function demoCards(): DemoCard[] {
   return [
     {
       key: 'demo-adult',
+      labelEn: 'Demo 1 黒桐　幹也 (adult, both certificates)',
       input: {
         label: 'デモ1 黒桐　幹也（成人・両証明書）',
         holder: {
@@ -34,6 +37,7 @@ export function demoCards(): DemoCard[] {
     },
     {
       key: 'demo-adult-2',
+      labelEn: 'Demo 2 蒼崎　橙子 (adult, both certificates)',
       input: {
         label: 'デモ2 蒼崎　橙子（成人・両証明書）',
         holder: {
@@ -52,6 +56,7 @@ export function demoCards(): DemoCard[] {
     },
     {
       key: 'demo-child',
+      labelEn: 'Demo 3 両儀　未那 (12 years old, user authentication only)',
       input: {
         label: 'デモ3 両儀　未那（12歳・利用者証明用のみ）',
         holder: {
@@ -70,6 +75,7 @@ export function demoCards(): DemoCard[] {
     },
     {
       key: 'demo-android',
+      labelEn: 'Demo 4 浅上　藤乃 (Android smartphone certificate)',
       input: {
         token: 'android',
         label: 'デモ4 浅上　藤乃（Androidスマホ用電子証明書）',
@@ -87,6 +93,12 @@ export function demoCards(): DemoCard[] {
       },
     },
   ];
+}
+
+/** A card's label as the wallet shows it: a demo card's in the page's language, any other as issued. */
+export function cardLabel(label: string, lang: 'ja' | 'en'): string {
+  if (lang === 'ja') return label;
+  return demoCards().find((d) => d.input.label === label)?.labelEn ?? label;
 }
 
 /** Banner lines for the demo cards found among `cards` (matched by label). */

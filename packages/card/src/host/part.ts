@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createSharedState, definePart, HonninError, type Logger, listen, port, z } from '@honnin/runtime';
-import { CREDENTIALS, credentialPath, readCredential, writeCredential } from '@honnin/runtime/credentials';
+import { CREDENTIALS, credential, credentialPath, readCredential } from '@honnin/runtime/credentials';
 import { fromBase64 } from '../apdu/bytes.ts';
 import { cardCommands } from '../cli.ts';
 import { type Certifier, httpCertifier } from '../issuing/certification.ts';
@@ -18,37 +18,44 @@ export const cardsConfig = z.object({
   jlisUrl: z.string().url().optional(),
   /** J-LIS admin token (default: <dataDir>/credentials/jlis-admin-token, written by the jlis part) */
   jlisAdminToken: z.string().min(16).optional(),
-  /** extra browser origins allowed to tap, comma-separated (every part's own origin is allowed) */
+  /** browser origins allowed to act on cards and tap besides the platform's, comma-separated */
   allowedOrigins: z.string().default(''),
   /** bearer token of the life-event API; generated into <dataDir>/credentials/cards-admin-token when absent */
   adminToken: z.string().min(16).optional(),
 });
 export type CardsConfig = z.infer<typeof cardsConfig>;
 
-const STORAGE_KEY_FILE = 'cards-storage-key';
-export const ADMIN_TOKEN_CREDENTIAL = 'cards-admin-token';
-
-/** The configured admin token, else the one in the credentials folder, else a new one written there. */
-export function cardsAdminToken(dataDir: string, configured: string | undefined): string {
-  if (configured) return configured;
-  const stored = readCredential(dataDir, ADMIN_TOKEN_CREDENTIAL);
-  if (stored) return stored;
-  const token = randomBytes(32).toString('base64url');
-  writeCredential(dataDir, ADMIN_TOKEN_CREDENTIAL, token);
-  return token;
+function storageKey(dataDir: string, configured: string | undefined): Uint8Array {
+  const key = fromBase64(
+    credential(dataDir, CREDENTIALS.cardsStorageKey, configured, () => randomBytes(32).toString('base64')),
+  );
+  if (key.length !== 32)
+    throw new HonninError('card_storage_key_invalid', 'cards.storageKey must be base64 of 32 bytes');
+  return key;
 }
 
-function storageKey(dataDir: string, configured: string | undefined): Uint8Array {
-  const text = configured ?? readCredential(dataDir, STORAGE_KEY_FILE);
-  if (text) {
-    const key = fromBase64(text);
-    if (key.length !== 32)
-      throw new HonninError('card_storage_key_invalid', 'cards.storageKey must be base64 of 32 bytes');
-    return key;
-  }
-  const key = new Uint8Array(randomBytes(32));
-  writeCredential(dataDir, STORAGE_KEY_FILE, Buffer.from(key).toString('base64'));
-  return key;
+/** The life-event API's token: configured, else the one generated into the credentials folder. */
+export const cardsAdminToken = (dataDir: string, config: CardsConfig): string =>
+  credential(dataDir, CREDENTIALS.cardsAdminToken, config.adminToken);
+
+/**
+ * Where the card host is and who may drive it from a browser: its own public
+ * URL, the platform (the app and its PC card-reader page) and cards.allowedOrigins.
+ * No other part's pages: a payment or verification page has no business with a card.
+ */
+export function cardHostOrigins(
+  config: CardsConfig,
+  urls: Readonly<Record<string, string>>,
+  publicHost: string,
+): { publicUrl: string; allowedOrigins: string[] } {
+  const extra = config.allowedOrigins
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return {
+    publicUrl: urls.cards ?? `http://${publicHost}:${config.port}`,
+    allowedOrigins: [...(urls.platform ? [urls.platform] : []), ...extra],
+  };
 }
 
 export interface CardsRuntime {
@@ -112,23 +119,20 @@ export const cardsPart = definePart({
           ctx.logger.warn({ err: e }, 'demo cards not issued');
         }
       }
-      const extra = ctx.config.allowedOrigins
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
+      const origins = cardHostOrigins(ctx.config, ctx.urls, ctx.shared.publicHost);
       const { app } = await createCardHost({
         store: cards.store,
         state,
         logger: ctx.logger,
         metrics: ctx.metrics,
-        allowedOrigins: [...Object.values(ctx.urls), ...extra],
+        ...origins,
         admin: {
-          token: cardsAdminToken(ctx.shared.dataDir, ctx.config.adminToken),
+          token: cardsAdminToken(ctx.shared.dataDir, ctx.config),
           certifier: () => cards.certifier(),
         },
       });
       await listen(app, ctx.config.port, ctx.shared.host);
-      const base = ctx.urls.cards ?? `http://${ctx.shared.publicHost}:${ctx.config.port}`;
+      const base = origins.publicUrl;
       return {
         name: 'cards',
         urls: { wallet: `${base}/`, api: `${base}/v1/cards` },
@@ -136,7 +140,7 @@ export const cardsPart = definePart({
           ...demoBanner(list),
           ctx.config.adminToken
             ? 'life-event API token: cards.adminToken'
-            : `life-event API token: ${credentialPath(ctx.shared.dataDir, ADMIN_TOKEN_CREDENTIAL)}`,
+            : `life-event API token: ${credentialPath(ctx.shared.dataDir, CREDENTIALS.cardsAdminToken)}`,
         ],
         async close() {
           await app.close();

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import {
+  bearerGuard,
   createHttpServer,
   HonninError,
   type Logger,
@@ -13,6 +13,7 @@ import { base64 } from '../apdu/bytes.ts';
 import type { CertifiedPair, Certifier } from '../issuing/certification.ts';
 import { applyLifeEvent } from '../issuing/life-events.ts';
 import type { CardStore } from '../store/card-store.ts';
+import { originPolicy } from './origins.ts';
 import { TapHub } from './tap-hub.ts';
 import { type Lang, walletPage } from './wallet-page.ts';
 
@@ -21,7 +22,9 @@ export interface CardHostOptions {
   state: SharedState;
   logger?: Logger | undefined;
   metrics?: Metrics | undefined;
-  /** browser origins allowed to list cards and open taps (the other parts' pages) */
+  /** the wallet's public base URL (its own origin, and the host name it answers to) */
+  publicUrl?: string | undefined;
+  /** browser origins of other parts' pages allowed to act on cards and open taps (the platform's) */
   allowedOrigins: readonly string[];
   /**
    * The municipal office's API (life events): its bearer token and J-LIS.
@@ -49,7 +52,9 @@ function cardId(req: FastifyRequest): string {
  *   GET  /v1/cv-root            the CV root certificate the text/visual AP issuers chain to
  *   WS   /v1/cards/{id}/tap     binary APDU frames + JSON control (transports/websocket.ts)
  *   POST /admin/cards/{id}/events  a life event (Authorization: Bearer <cards.adminToken>)
- * Browsers may call it from the configured origins only (CORS and the WebSocket Origin check).
+ * Browsers may act on cards from the configured origins only (CORS and the Origin
+ * check, the WebSocket's included), and only under one of the host's own names
+ * (origins.ts: no DNS rebinding).
  * Removing and inserting is what a holder does with their own card; rewriting
  * it is the municipal office's, so the life events need the admin token.
  */
@@ -57,16 +62,25 @@ export async function createCardHost(opts: CardHostOptions): Promise<{ app: Fast
   const app = createHttpServer({ name: 'cards', logger: opts.logger, metrics: opts.metrics });
   const hub = new TapHub(opts.store, opts.state, app.log as unknown as Logger);
   await hub.start();
-  const allowed = new Set(opts.allowedOrigins.map((o) => new URL(o).origin));
-  const originOk = (req: FastifyRequest) => {
-    const origin = req.headers.origin;
-    // no Origin: not a browser (CLI, bridge, tests); same origin: the wallet page itself
-    return origin === undefined || allowed.has(origin) || origin === `${req.protocol}://${req.headers.host}`;
-  };
+  const policy = originPolicy(app, opts);
+  // no Origin: not a browser (CLI, bridge, the platform's server)
+  const originOk = (req: FastifyRequest) => policy.originOk(req.headers.origin);
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const path = req.url.split('?')[0];
+    // probes and scrapers may use any name; nothing there is the holder's
+    if (!policy.hostOk(req.headers.host) && path !== '/healthz' && path !== '/metrics') {
+      // a refused WebSocket upgrade owns its socket: close it once the 403 is out
+      if (req.headers.upgrade) {
+        reply.header('connection', 'close');
+        reply.raw.once('finish', () => req.raw.socket.end());
+      }
+      throw new HonninError('card_host_forbidden', 'this card host does not answer to that host name', {
+        status: 403,
+      });
+    }
     const origin = req.headers.origin;
-    if (origin && allowed.has(origin)) {
+    if (policy.corsOk(origin)) {
       reply.header('access-control-allow-origin', origin);
       reply.header('vary', 'origin');
     }
@@ -162,21 +176,14 @@ function lifeEventRoutes(
   store: CardStore,
   admin: NonNullable<CardHostOptions['admin']>,
 ): void {
-  const expected = createHash('sha256').update(admin.token).digest();
+  const onRequest = bearerGuard(admin.token, {
+    realm: 'cards-admin',
+    code: 'card_admin_unauthorized',
+    message: 'life events need Authorization: Bearer <cards.adminToken>',
+  });
   // one event at a time per card on this instance: J-LIS serialises them too
   const running = new Map<string, Promise<unknown>>();
-  app.post('/admin/cards/:id/events', async (req, reply) => {
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    if (!timingSafeEqual(createHash('sha256').update(token).digest(), expected)) {
-      reply.header('www-authenticate', 'Bearer realm="cards-admin"');
-      throw new HonninError(
-        'card_admin_unauthorized',
-        'life events need Authorization: Bearer <cards.adminToken>',
-        {
-          status: 401,
-        },
-      );
-    }
+  app.post('/admin/cards/:id/events', { onRequest }, async (req) => {
     const id = cardId(req);
     const parsed = lifeEvent.safeParse(req.body);
     if (!parsed.success) {

@@ -1,4 +1,6 @@
+import { escapeHtml as esc } from '@honnin/runtime/html';
 import type { CardSummary } from '../store/card-store.ts';
+import { cardLabel } from './demo-cards.ts';
 
 /**
  * The wallet: the host's virtual cards (holder, token kind, PIN tries, locks)
@@ -78,9 +80,6 @@ const T = {
   },
 };
 
-const esc = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
 export function walletPage(cards: readonly CardSummary[], lang: Lang, tapBase: string): string {
   const t = T[lang];
   const items = cards.map((c) => {
@@ -95,9 +94,9 @@ export function walletPage(cards: readonly CardSummary[], lang: Lang, tapBase: s
       .join('');
     const headingId = `card-${esc(c.id)}`;
     return `<li><article class="card" aria-labelledby="${headingId}" data-id="${esc(c.id)}">
-  <h2 id="${headingId}">${esc(c.label)}</h2>
+  <h2 id="${headingId}">${esc(cardLabel(c.label, lang))}</h2>
   <dl>
-    <dt>${t.holder}</dt><dd>${esc(c.holderName)}</dd>
+    <dt>${t.holder}</dt><dd lang="ja">${esc(c.holderName)}</dd>
     <dt>${t.token}</dt><dd>${esc(t.tokens[c.token])}</dd>
     <dt>${t.signature}</dt><dd>${c.hasSignature ? t.yes : t.no}</dd>
     <dt>${t.expires}</dt><dd>${esc(c.expiresAt.slice(0, 10))}</dd>

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ageOn, eraYYMMDD, validateBasicInfo } from '@honnin/jpki/profile';
+import { ageOn, eraYYMMDD, japanDate, validateBasicInfo } from '@honnin/jpki/profile';
 import { HonninError } from '@honnin/runtime/errors';
 import type { Applet, PinRecord } from '../applets/applet.ts';
 import { pinFormatOk } from '../applets/applet.ts';
@@ -12,7 +12,7 @@ import { cardInfoApplet, cardInfoPins } from './card-info-ap.ts';
 import { CardKeyStore } from './card-keys.ts';
 import type { Certifier, Holder } from './certification.ts';
 import { isValidIndividualNumber, randomIndividualNumber } from './individual-number.ts';
-import { japanYmd, verificationCodeB } from './verification-code.ts';
+import { verificationCodeB } from './verification-code.ts';
 
 /** The key on the visual AP whose public half is printed into the face record. */
 export const CARD_FACE_KEY = 'cardFace.card';
@@ -122,7 +122,7 @@ export async function issueCard(
     applets.push(cardInfoApplet(info, deps.issuers.cardInfo));
     const face = {
       ...basicInfo,
-      expiresOn: japanYmd(certified.expiresAt).replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3'),
+      expiresOn: japanDate(certified.expiresAt),
       securityCode,
       individualNumber,
       birthDateKey: eraYYMMDD(input.holder.birthDate),

@@ -1,4 +1,4 @@
-import { eraYYMMDD } from '@honnin/jpki/profile';
+import { eraYYMMDD, japanYear } from '@honnin/jpki/profile';
 
 /**
  * 照合番号B (card.md): 14 digits = birth date as Japanese-era YYMMDD, the card's
@@ -8,14 +8,4 @@ import { eraYYMMDD } from '@honnin/jpki/profile';
 export function verificationCodeB(birthDate: string, cardExpiresAt: Date, securityCode: string): string {
   if (!/^[0-9]{4}$/.test(securityCode)) throw new RangeError('the security code has 4 digits');
   return `${eraYYMMDD(birthDate)}${japanYear(cardExpiresAt)}${securityCode}`;
-}
-
-/** The year of a moment in Japan (UTC+9, no daylight saving). */
-export function japanYear(at: Date): number {
-  return new Date(at.getTime() + 9 * 3600_000).getUTCFullYear();
-}
-
-/** YYYYMMDD of a moment in Japan. */
-export function japanYmd(at: Date): string {
-  return new Date(at.getTime() + 9 * 3600_000).toISOString().slice(0, 10).replaceAll('-', '');
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { HonninError } from '@honnin/runtime/errors';
 
 /**
@@ -7,12 +7,13 @@ import { HonninError } from '@honnin/runtime/errors';
  * belongs to so a sealed value cannot be moved to another card.
  */
 export class Sealer {
-  readonly #key: Buffer;
+  readonly #key: KeyObject;
 
   constructor(key: Uint8Array) {
     if (key.length !== 32)
       throw new HonninError('card_storage_key_invalid', 'the storage key must be 32 bytes');
-    this.#key = Buffer.from(key);
+    // imported once: a cipher given raw key bytes imports them again on every call
+    this.#key = createSecretKey(key);
   }
 
   seal(plain: Uint8Array, context: string): Uint8Array {

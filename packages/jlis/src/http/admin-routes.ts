@@ -1,11 +1,10 @@
-import { z } from '@honnin/runtime';
+import { bearerGuard, z } from '@honnin/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { IssuedCard, IssuedCertificate } from '../issuance.ts';
 import type { Jlis } from '../jlis.ts';
 import type { LifeEvent, LifeEventResult } from '../lifecycle.ts';
 import { REVOCATION_REASONS } from '../revocation/reasons.ts';
 import type { RevokedCertificate } from '../revocation/revoker.ts';
-import { adminGuard } from './auth.ts';
 import { b64, base64Der, parseInput, purpose, serial } from './body.ts';
 
 const holder = z.strictObject({
@@ -106,7 +105,14 @@ export function lifeEventJson(r: LifeEventResult) {
  */
 export function adminRoutes(jlis: Jlis, adminToken: string) {
   return async (app: FastifyInstance) => {
-    app.addHook('onRequest', adminGuard(adminToken));
+    app.addHook(
+      'onRequest',
+      bearerGuard(adminToken, {
+        realm: 'jlis-admin',
+        code: 'jlis_admin_unauthorized',
+        message: 'the admin API needs Authorization: Bearer <adminToken>',
+      }),
+    );
 
     app.post('/cards', async (req, reply) => {
       const { holder, holderId, ...keys } = parseInput(issueCard, req.body);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CertPurpose } from '@honnin/jpki/profile';
+import { type CertPurpose, japanMonth, japanYear } from '@honnin/jpki/profile';
 import { HonninError, type Storage, sql } from '@honnin/runtime';
 import type { FeeChannel, FeeKind, JlisDB } from '../store/schema.ts';
 
@@ -40,10 +40,8 @@ export interface Statement {
   total: { count: number; yen: number };
 }
 
-const JST_MS = 9 * 3600_000;
-/** YYYY-MM of an instant, in Japan time (J-LIS bills by Japanese calendar month). */
-export const japanMonth = (d: Date) => new Date(d.getTime() + JST_MS).toISOString().slice(0, 7);
-const japanYear = (d: Date) => new Date(d.getTime() + JST_MS).getUTCFullYear();
+/** J-LIS bills by Japanese calendar month. */
+export { japanMonth };
 
 export function checkMonth(month: string): string {
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) {

@@ -1,4 +1,4 @@
-import { ageOn, type CertPurpose, isIsoDate } from '@honnin/jpki/profile';
+import { ageOn, type CertPurpose, isIsoDate, japanDate } from '@honnin/jpki/profile';
 import { HonninError, type Storage } from '@honnin/runtime';
 import { normaliseSerial } from '../records.ts';
 import { type RevocationReason, reasonName } from '../revocation/reasons.ts';
@@ -146,7 +146,7 @@ export class VerifierServices {
       throw new HonninError('jlis_age_invalid', 'age must be a whole number of years, 0–150');
     }
     const now = this.#now();
-    const day = on ?? new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
+    const day = on ?? japanDate(now);
     if (!isIsoDate(day)) throw new HonninError('jlis_age_invalid', 'on must be a date YYYY-MM-DD');
     const cert = await this.#checked(verifierId, 'age', purpose, serial);
     const holder = await this.#storage.db

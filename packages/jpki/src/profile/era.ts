@@ -20,6 +20,27 @@ export const ERAS: readonly Era[] = [
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+// Japan keeps UTC+9 all year (no daylight saving time since 1951).
+const JAPAN_OFFSET_MS = 9 * 3600_000;
+
+/**
+ * The calendar date in Japan at an instant, YYYY-MM-DD: the day a card expires,
+ * an age is judged on, a fee or a payment card's month counts in.
+ */
+export function japanDate(at: Date | number): string {
+  return new Date(new Date(at).getTime() + JAPAN_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** The month in Japan at an instant, YYYY-MM. */
+export function japanMonth(at: Date | number): string {
+  return japanDate(at).slice(0, 7);
+}
+
+/** The year in Japan at an instant. */
+export function japanYear(at: Date | number): number {
+  return Number(japanDate(at).slice(0, 4));
+}
+
 /** True for a real calendar date written YYYY-MM-DD. */
 export function isIsoDate(s: string): boolean {
   const m = ISO_DATE.exec(s);

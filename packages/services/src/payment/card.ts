@@ -1,3 +1,5 @@
+import { japanMonth } from '@honnin/jpki/profile';
+
 /**
  * Card checks a payment page makes before it asks the card network: the number
  * passes the Luhn check and names a known brand, the expiry month has not
@@ -56,11 +58,10 @@ export function expiryValid(month: number, year2: number, now: Date): boolean {
   ) {
     return false;
   }
-  const jst = new Date(now.getTime() + 9 * 3600_000);
-  const y = jst.getUTCFullYear();
+  const [y, m] = japanMonth(now).split('-').map(Number) as [number, number];
   const fullYear = 2000 + year2;
   if (fullYear > y + 20) return false;
-  return fullYear > y || (fullYear === y && month >= jst.getUTCMonth() + 1);
+  return fullYear > y || (fullYear === y && month >= m);
 }
 
 export function cvcValid(cvc: string, brand: CardBrand): boolean {
