@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import {
   createHttpServer,
@@ -107,13 +108,16 @@ export async function createPlatform(o: PlatformOptions): Promise<Platform> {
   const state = createSharedState({ redisUrl: o.redisUrl, namespace: storage.part });
   try {
     const secret = (name: string) => sharedSecret(storage, name, now);
-    const [cookieKey, pairwiseSalt, dpopSecret, sealKey, qrSecret] = await Promise.all([
+    const [cookieKey, pairwiseSecret, dpopSecret, sealSecret, qrSecret] = await Promise.all([
       secret('cookie-key'),
       secret('pairwise-salt'),
       secret('dpop-nonce'),
       secret('seal-key'),
       secret('qr-code'),
     ]);
+    // imported once: an HMAC or a cipher given the raw bytes imports them again on every call
+    const pairwiseSalt = createSecretKey(pairwiseSecret);
+    const sealKey = createSecretKey(sealSecret);
     const clients = new ClientRegistry(storage, now);
     const signTransactions = new SignTransactions(storage, now);
     const identities = new ReleasedIdentities(storage, sealKey);

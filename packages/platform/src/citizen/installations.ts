@@ -1,4 +1,4 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, randomUUID, timingSafeEqual } from 'node:crypto';
 import { HonninError, type SharedState, type Storage } from '@honnin/runtime';
 import {
   type AuthenticationResponseJSON,
@@ -12,6 +12,7 @@ import {
 } from '@simplewebauthn/server';
 import type { FastifyRequest } from 'fastify';
 import type { PlatformDB } from '../store/schema.ts';
+import { oncePerRequest } from '../web/per-request.ts';
 
 /** The versions of the terms and the privacy policy a registration agrees to. */
 export const TERMS_VERSION = '2026-04';
@@ -28,7 +29,7 @@ const COOKIE = 'honnin_app';
 export class Installations {
   readonly #storage: Storage<PlatformDB>;
   readonly #state: SharedState;
-  readonly #cookieKey: Buffer;
+  readonly #cookieKey: KeyObject;
   readonly #origin: string;
   readonly #rpId: string;
   readonly #now: () => number;
@@ -40,7 +41,7 @@ export class Installations {
   ) {
     this.#storage = storage;
     this.#state = state;
-    this.#cookieKey = o.cookieKey;
+    this.#cookieKey = createSecretKey(o.cookieKey);
     this.#origin = new URL(o.publicUrl).origin;
     this.#rpId = new URL(o.publicUrl).hostname;
     this.#now = o.now;
@@ -57,7 +58,9 @@ export class Installations {
   }
 
   /** The installation this device registered, when its cookie is genuine and it still exists. */
-  async of(req: FastifyRequest): Promise<string | undefined> {
+  readonly of = oncePerRequest((req: FastifyRequest) => this.#read(req));
+
+  async #read(req: FastifyRequest): Promise<string | undefined> {
     const m = new RegExp(`(?:^|;\\s*)${COOKIE}=([0-9a-f-]{36})\\.([A-Za-z0-9_-]+)`).exec(
       req.headers.cookie ?? '',
     );

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { buildCms, createLoginChallenge, decodeDigestInfo } from '@honnin/jpki';
 import { HonninError, type Storage } from '@honnin/runtime';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
@@ -26,7 +27,7 @@ export interface CitizenAppDeps {
   events: EventLog;
   signTransactions: SignTransactions;
   verifier: CardVerifier;
-  sealKey: Buffer;
+  sealKey: KeyObject;
   publicUrl: string;
   flowTtlMs: number;
   /** the bundled app script */
@@ -258,9 +259,9 @@ export class CitizenApp {
         const id = await this.#requireInstallation(req);
         if (!req.body?.response) throw new HonninError('unlock_invalid', 'response is required');
         await installations.unlock(id, flow.id, req.body.response);
-        await d.flows.update(flow.id, () => ({ unlocked: true, installationId: id }));
+        const unlocked = await d.flows.update(flow.id, () => ({ unlocked: true, installationId: id }));
         await d.events.record(transactionId(flow), flow.clientId, 'device_unlocked');
-        return this.#view((await d.flows.get(flow.id))!, req);
+        return this.#view(unlocked, req);
       },
     );
 
@@ -313,17 +314,14 @@ export class CitizenApp {
           for (const claim of wanted.filter(isAgeClaim))
             claims[claim] = await d.verifier.ageAtLeast(r.serial, ageOf(claim), who);
           const verified = sealIdentity(d.sealKey, { citizenId: r.citizenId, authSerial: r.serial, claims });
-          await d.flows.update(flow.id, () => ({ verified, challenge: undefined }));
+          const read = await d.flows.update(flow.id, () => ({ verified, challenge: undefined }));
           // what the card signed: this service, the origin the citizen saw, the flow's nonce, the time
           await d.events.record(who.transactionId, flow.clientId, 'card_verified', {
             certificate: 'auth',
             revocation: r.revocation.status,
             signed: new TextDecoder().decode(b64(req.body?.challenge, 'challenge')),
           });
-          return {
-            ...(await this.#view((await d.flows.get(flow.id))!, req)),
-            claims,
-          };
+          return { ...(await this.#view(read, req)), claims };
         }
         // the citizen allows sharing before signing (seed 002's order)
         if (!flow.consentedItems)
@@ -359,12 +357,12 @@ export class CitizenApp {
             ...(tx.container === 'cms' ? { cms: cmsOf(tx.digestInfo, signature, certificate) } : {}),
           },
         });
-        await d.flows.update(flow.id, () => ({ verified, stage: 'done' }));
+        const signed = await d.flows.update(flow.id, () => ({ verified, stage: 'done' }));
         await d.events.record(who.transactionId, flow.clientId, 'card_verified', {
           certificate: 'signature',
           revocation: r.revocation.status,
         });
-        return this.#view((await d.flows.get(flow.id))!, req);
+        return this.#view(signed, req);
       } catch (e) {
         if (e instanceof FlowError && e.outcome !== 'revocation_unavailable') {
           await d.flows.fail(
@@ -385,9 +383,9 @@ export class CitizenApp {
         if (flow.kind === 'login' && !flow.verified)
           throw new HonninError('flow_wrong_step', 'read the card first', { status: 409 });
         if (req.body?.allow !== true) {
-          await d.flows.fail(flow.id, 'consent_refused');
+          const refused = await d.flows.fail(flow.id, 'consent_refused');
           await d.events.record(transactionId(flow), flow.clientId, 'consent_refused');
-          return this.#view((await d.flows.get(flow.id))!, req);
+          return this.#view(refused, req);
         }
         const chosen = new Set(Array.isArray(req.body.items) ? req.body.items : []);
         const items: ItemClaim[] = [
@@ -396,7 +394,7 @@ export class CitizenApp {
         ].filter(isItemClaim);
         // the app returns to the service's page in the same browser: a one-time code on the link back
         const returnCode = flow.route === 'qr' ? undefined : randomToken();
-        await d.flows.update(flow.id, () => ({
+        const consented = await d.flows.update(flow.id, () => ({
           consentedItems: items,
           // a login is done with the consent; a signing is done when the card has signed
           ...(flow.kind === 'login' ? { stage: 'done' as const } : {}),
@@ -404,7 +402,7 @@ export class CitizenApp {
         }));
         await d.events.record(transactionId(flow), flow.clientId, 'consented', { items });
         return {
-          ...(await this.#view((await d.flows.get(flow.id))!, req)),
+          ...(await this.#view(consented, req)),
           ...(returnCode ? { returnCode } : {}),
         };
       },
@@ -415,9 +413,9 @@ export class CitizenApp {
       const code = req.body?.code;
       if (!isOutcomeCode(code) || !APP_REPORTED.has(code))
         throw new HonninError('outcome_invalid', `the app may report only ${[...APP_REPORTED].join(', ')}`);
-      await d.flows.fail(flow.id, code);
+      const failed = await d.flows.fail(flow.id, code);
       await d.events.record(transactionId(flow), flow.clientId, 'app_reported', { error_code: code });
-      return this.#view((await d.flows.get(flow.id))!, req);
+      return this.#view(failed, req);
     });
   }
 

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { InteractionResults } from 'oidc-provider';
 import type { EventLog } from '../events/event-log.ts';
 import { pickClaims } from '../oidc/claims.ts';
@@ -14,7 +15,7 @@ export interface FinishDeps {
   identities: ReleasedIdentities;
   signTransactions: SignTransactions;
   events: EventLog;
-  sealKey: Buffer;
+  sealKey: KeyObject;
   /** how long released claims stay fetchable (the access token's life, or the grant's with refresh tokens) */
   releaseMs: { accessToken: number; refresh: number };
   now: () => number;

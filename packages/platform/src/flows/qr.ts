@@ -1,4 +1,4 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, randomInt, timingSafeEqual } from 'node:crypto';
 import { HonninError } from '@honnin/runtime';
 import QRCode from 'qrcode';
 import { type Flow, randomToken } from './flow.ts';
@@ -22,11 +22,11 @@ export const DEFAULT_QR_POLICY: QrPolicy = { lifetimeMs: 30_000, stepMs: 1000, t
  * lifetime; 「二次元コードを更新」 issues a new one.
  */
 export class QrCodes {
-  readonly #secret: Buffer;
+  readonly #secret: KeyObject;
   readonly policy: QrPolicy;
 
   constructor(secret: Buffer, policy: QrPolicy = DEFAULT_QR_POLICY) {
-    this.#secret = secret;
+    this.#secret = createSecretKey(secret);
     this.policy = policy;
   }
 

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { ItemClaim } from '../oidc/provider.ts';
 import { seal, unseal } from '../store/secrets.ts';
 
@@ -22,10 +23,10 @@ export interface VerifiedIdentity {
   testCard?: string | undefined;
 }
 
-export function sealIdentity(key: Buffer, v: VerifiedIdentity): { citizenId: string; sealed: string } {
+export function sealIdentity(key: KeyObject, v: VerifiedIdentity): { citizenId: string; sealed: string } {
   return { citizenId: v.citizenId, sealed: seal(key, JSON.stringify(v)) };
 }
 
-export function unsealIdentity(key: Buffer, v: { sealed: string }): VerifiedIdentity {
+export function unsealIdentity(key: KeyObject, v: { sealed: string }): VerifiedIdentity {
   return JSON.parse(unseal(key, v.sealed)) as VerifiedIdentity;
 }

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { type KeyObject, timingSafeEqual } from 'node:crypto';
 import { HonninError } from '@honnin/runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientRegistry } from '../clients/registry.ts';
@@ -17,6 +17,7 @@ import { parseSignatureRequest, type SignTransactions } from '../signing/transac
 import type { EventStreams } from '../web/event-stream.ts';
 import { tr } from '../web/i18n.ts';
 import { escapeHtml, page, requestLang } from '../web/page.ts';
+import { oncePerRequest } from '../web/per-request.ts';
 import { serviceTexts } from './texts.ts';
 
 export interface InteractionDeps {
@@ -27,7 +28,7 @@ export interface InteractionDeps {
   signTransactions: SignTransactions;
   events: EventLog;
   finish: FinishDeps;
-  sealKey: Buffer;
+  sealKey: KeyObject;
   /** the platform's public base URL (the app's links) */
   publicUrl: string;
   flowTtlMs: number;
@@ -47,9 +48,13 @@ const isMobile = (req: FastifyRequest) => /Mobile|Android|iPhone|iPad/.test(req.
  * card reader), the 6-digit binding number, live progress, and the finish.
  */
 export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): void {
+  type Details = Awaited<ReturnType<typeof d.host.provider.interactionDetails>>;
+
   /** The interaction of this browser (its cookie), which must be the one in the URL. */
-  async function interactionOf(req: FastifyRequest<UidParams>, reply: FastifyReply) {
-    let details: Awaited<ReturnType<typeof d.host.provider.interactionDetails>>;
+  const interactionOf = oncePerRequest(readInteraction);
+
+  async function readInteraction(req: FastifyRequest<UidParams>, reply: FastifyReply): Promise<Details> {
+    let details: Details;
     try {
       details = await d.host.provider.interactionDetails(req.raw, reply.raw);
     } catch (e) {
@@ -69,12 +74,8 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
     return details;
   }
 
-  async function flowOf(
-    req: FastifyRequest<UidParams>,
-    reply: FastifyReply,
-    known?: Awaited<ReturnType<typeof interactionOf>>,
-  ): Promise<Flow> {
-    const details = known ?? (await interactionOf(req, reply));
+  async function flowOf(req: FastifyRequest<UidParams>, reply: FastifyReply): Promise<Flow> {
+    const details = await interactionOf(req, reply);
     const existing = await d.flows.forInteraction(details.uid);
     if (existing) return existing;
     return startFlow(details.uid, details.params as Record<string, unknown>);
@@ -141,7 +142,7 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
   app.get<UidParams>('/interaction/:uid', async (req, reply) => {
     const details = await interactionOf(req, reply);
     const lang = requestLang(req, reply, details.params.ui_locales);
-    const flow = await flowOf(req, reply, details);
+    const flow = await flowOf(req, reply);
     const service = flow.clientNameEn && lang === 'en' ? flow.clientNameEn : flow.clientName;
     const texts = serviceTexts(lang);
     if (flow.testMode) return reply.type('text/html').send(testResponsePage(req, flow, lang, service));
@@ -292,8 +293,7 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
 
   app.post<UidParams>('/interaction/:uid/cancel', async (req, reply) => {
     const flow = await flowOf(req, reply);
-    await d.flows.fail(flow.id, 'user_cancelled');
-    return finish(req, reply, (await d.flows.get(flow.id))!);
+    return finish(req, reply, await d.flows.fail(flow.id, 'user_cancelled'));
   });
 
   // ── test mode (sandbox parity) ──────────────────────────────────────────
@@ -335,14 +335,12 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
       if (outcome !== 'normal') {
         if (!isOutcomeCode(outcome))
           throw new HonninError('test_outcome_invalid', `unknown outcome ${outcome}`);
-        await d.flows.fail(flow.id, outcome, 'test response');
-        return finish(req, reply, (await d.flows.get(flow.id))!);
+        return finish(req, reply, await d.flows.fail(flow.id, outcome, 'test response'));
       }
       const card = TEST_CARDS.find((c) => c.id === req.body?.card);
       if (!card) throw new HonninError('test_card_invalid', 'choose one of the test cards');
       if (flow.kind === 'sign' && !card.hasSignatureCertificate) {
-        await d.flows.fail(flow.id, 'no_signature_certificate', 'test response');
-        return finish(req, reply, (await d.flows.get(flow.id))!);
+        return finish(req, reply, await d.flows.fail(flow.id, 'no_signature_certificate', 'test response'));
       }
       const tx = flow.signTransactionId ? await d.signTransactions.find(flow.signTransactionId) : undefined;
       const verified = sealIdentity(d.sealKey, {
@@ -357,13 +355,13 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
             }
           : undefined,
       });
-      await d.flows.update(flow.id, (f) => ({
+      const done = await d.flows.update(flow.id, (f) => ({
         stage: 'done',
         verified,
         consentedItems: [...f.items.required, ...f.items.optional],
       }));
       await d.events.record(transactionId(flow), flow.clientId, 'test_response', { card: card.id });
-      return finish(req, reply, (await d.flows.get(flow.id))!);
+      return finish(req, reply, done);
     },
   );
 }

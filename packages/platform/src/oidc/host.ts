@@ -26,7 +26,8 @@ const OIDC_PATHS = [
 export class ProviderHost {
   readonly #build: (jwks: JWK[]) => Provider;
   readonly #keys: SigningKeys;
-  #provider: Provider | undefined;
+  /** the provider and its request handler (Koa composes its middleware on each callback()) */
+  #current: { provider: Provider; handle: ReturnType<Provider['callback']> } | undefined;
   #version = '';
 
   constructor(keys: SigningKeys, build: (jwks: JWK[]) => Provider) {
@@ -35,17 +36,21 @@ export class ProviderHost {
   }
 
   get provider(): Provider {
-    if (!this.#provider) throw new Error('ProviderHost.refresh() was not called');
-    return this.#provider;
+    return this.#running().provider;
+  }
+
+  #running() {
+    if (!this.#current) throw new Error('ProviderHost.refresh() was not called');
+    return this.#current;
   }
 
   /** Applies the key schedule; rebuilds the provider when the key set changed. */
   async refresh(): Promise<void> {
     const set = await this.#keys.current();
-    if (set.version === this.#version && this.#provider) return;
+    if (set.version === this.#version && this.#current) return;
     const provider = this.#build(set.keys);
     provider.use(splitOutcomeCode);
-    this.#provider = provider;
+    this.#current = { provider, handle: provider.callback() };
     this.#version = set.version;
   }
 
@@ -60,7 +65,7 @@ export class ProviderHost {
       scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
       const handler = (req: FastifyRequest, reply: FastifyReply) => {
         reply.hijack();
-        this.provider.callback()(req.raw, reply.raw);
+        this.#running().handle(req.raw, reply.raw);
       };
       for (const path of OIDC_PATHS) scope.all(path, handler);
     });

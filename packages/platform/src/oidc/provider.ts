@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import Provider, {
   type Configuration,
@@ -7,6 +7,7 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import type { SignTransactions } from '../signing/transactions.ts';
+import { CookieKeys } from './cookie-keys.ts';
 import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
 import type { ReleasedIdentities } from './released-identity.ts';
 import {
@@ -38,7 +39,7 @@ export interface ProviderDeps {
   adapter: Configuration['adapter'];
   jwks: JWK[];
   cookieKeys: string[];
-  pairwiseSalt: Buffer;
+  pairwiseSalt: KeyObject;
   dpopNonceSecret: Buffer;
   identities: ReleasedIdentities;
   signTransactions: SignTransactions;
@@ -68,7 +69,7 @@ export function createProvider(d: ProviderDeps): Provider {
     adapter: d.adapter,
     jwks: { keys: d.jwks as never },
     cookies: {
-      keys: d.cookieKeys,
+      keys: new CookieKeys(d.cookieKeys),
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },

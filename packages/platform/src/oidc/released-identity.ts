@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { Storage } from '@honnin/runtime';
 import type { PlatformDB } from '../store/schema.ts';
 import { seal, unseal } from '../store/secrets.ts';
@@ -15,9 +16,9 @@ export interface ReleasedIdentity {
  */
 export class ReleasedIdentities {
   readonly #storage: Storage<PlatformDB>;
-  readonly #key: Buffer;
+  readonly #key: KeyObject;
 
-  constructor(storage: Storage<PlatformDB>, key: Buffer) {
+  constructor(storage: Storage<PlatformDB>, key: KeyObject) {
     this.#storage = storage;
     this.#key = key;
   }

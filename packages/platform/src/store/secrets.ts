@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type KeyObject, randomBytes } from 'node:crypto';
 import { HonninError, type Storage } from '@honnin/runtime';
 import type { PlatformDB } from './schema.ts';
 
@@ -26,14 +26,14 @@ export async function sharedSecret(
 }
 
 /** AES-256-GCM with a 32-byte key: `iv.tag.ciphertext`, base64url. */
-export function seal(key: Buffer, plaintext: string): string {
+export function seal(key: KeyObject, plaintext: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return [iv, cipher.getAuthTag(), ct].map((b) => b.toString('base64url')).join('.');
 }
 
-export function unseal(key: Buffer, sealed: string): string {
+export function unseal(key: KeyObject, sealed: string): string {
   const [iv, tag, ct] = sealed.split('.').map((p) => Buffer.from(p, 'base64url'));
   if (!iv || !tag || !ct)
     throw new HonninError('sealed_data_invalid', 'sealed data is malformed', { status: 500 });

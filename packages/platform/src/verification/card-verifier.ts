@@ -140,9 +140,10 @@ export class CardVerifier {
       ),
     );
     const serials = [{ purpose: 'auth', serial: result.serial }];
+    const known = await this.#knownCitizen(serials);
     // a certificate nobody knows may be a known citizen's renewal: link it first
-    if (!(await this.#knownCitizen(serials))) await this.#linker.linkFor(result.serial, who);
-    const citizenId = await this.#citizenFor(serials);
+    if (!known) await this.#linker.linkFor(result.serial, who);
+    const citizenId = await this.#citizenFor(serials, known);
     return { citizenId, serial: result.serial, revocation: result.revocation };
   }
 
@@ -176,7 +177,8 @@ export class CardVerifier {
     const serials: { purpose: 'signature' | 'auth'; serial: string }[] = [
       { purpose: 'signature', serial: r.serial },
     ];
-    if (!(await this.#knownCitizen(serials))) {
+    const known = await this.#knownCitizen(serials);
+    if (!known) {
       // 紐付け: the auth certificate of the same card names the citizen a login already knows
       const linked = await this.#jlis.json<{ authSerial: string }>('POST', '/verifier/link', {
         signatureSerial: r.serial,
@@ -186,7 +188,7 @@ export class CardVerifier {
       if (!(await this.#knownCitizen([auth]))) await this.#linker.linkFor(auth.serial, who);
       serials.push(auth);
     }
-    const citizenId = await this.#citizenFor(serials);
+    const citizenId = await this.#citizenFor(serials, known);
     return {
       citizenId,
       serial: r.serial,
@@ -248,10 +250,13 @@ export class CardVerifier {
     return undefined;
   }
 
-  /** The citizen these serials belong to (a new one when none is known); records every serial. */
-  async #citizenFor(serials: { purpose: string; serial: string }[]): Promise<string> {
+  /**
+   * The citizen these serials belong to (`known` when just looked up; else looked up, after
+   * linking may have added one; else a new one); records every serial.
+   */
+  async #citizenFor(serials: { purpose: string; serial: string }[], known?: string): Promise<string> {
     const now = this.#now();
-    const citizenId = (await this.#knownCitizen(serials)) ?? (await this.#newCitizen(now));
+    const citizenId = known ?? (await this.#knownCitizen(serials)) ?? (await this.#newCitizen(now));
     for (const s of serials) {
       await this.#storage.db
         .insertInto('citizen_certificate')
