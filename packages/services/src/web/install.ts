@@ -2,6 +2,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import { HonninError, type Kysely, type Storage } from '@honnin/runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { FormTokenKey } from './form-tokens.ts';
 import { html } from './html.ts';
 import { fill, type Lang, parseLang, type Text, tr } from './i18n.ts';
 import { type PageContent, renderPage, type SiteOptions } from './layout.ts';
@@ -92,13 +93,16 @@ const wantsHtml = (req: FastifyRequest) =>
 export async function installWeb<DB>(app: FastifyInstance, opts: WebOptions<DB>): Promise<Web> {
   const clock = opts.clock ?? Date.now;
   const idleTimeoutMs = opts.idleTimeoutMs ?? 60 * 60_000;
-  const sessions = new SessionStore(opts.storage.db as unknown as Kysely<WebDB>, {
+  const db = opts.storage.db as unknown as Kysely<WebDB>;
+  const sessions = new SessionStore(db, {
     idleTimeoutMs,
     concurrentLogin: opts.concurrentLogin ?? 'replace',
     clock,
   });
+  const formTokens = await FormTokenKey.load(db, clock);
   const sidCookie = `${opts.cookiePrefix}_sid`;
   const langCookie = `${opts.cookiePrefix}_lang`;
+  const formCookie = `${opts.cookiePrefix}_form`;
   const cookieOpts = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: !!opts.secureCookies };
 
   await app.register(formbody);
@@ -122,12 +126,15 @@ export async function installWeb<DB>(app: FastifyInstance, opts: WebOptions<DB>)
       setCookie,
       loaded.row && token ? { token, row: loaded.row } : undefined,
       loaded.ended,
+      formTokens.forBrowser(req.cookies[formCookie], (v) => reply.setCookie(formCookie, v, cookieOpts)),
     );
     if (loaded.ended && loaded.ended !== 'logout') {
       await req.session.flash(
         'info',
         fill(SESSION_ENDED_TEXT[loaded.ended], { minutes: idleTimeoutMs / 60_000 }),
       );
+      // told once: the ended session's cookie, sent again, neither tells nor stores anything more
+      if (loaded.endedId) await sessions.forget(loaded.endedId);
     }
     if (UNSAFE.has(req.method) && cfg?.csrf !== false) {
       const body = req.body as Record<string, unknown> | undefined;

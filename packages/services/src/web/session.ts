@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HonninError, type Kysely, type PartMigration } from '@honnin/runtime';
+import type { BrowserFormToken } from './form-tokens.ts';
 import type { Text } from './i18n.ts';
 import type { Flash } from './layout.ts';
 
@@ -8,13 +9,14 @@ import type { Flash } from './layout.ts';
  * the service). The cookie holds a random token; the table keys rows by its
  * SHA-256, so a copy of the table opens no session. A session ends on logout,
  * after the idle timeout, or when the same account logs in elsewhere — and the
- * browser whose session ended is told why on its next request.
+ * browser whose session ended is told why on its next request. Visitors who
+ * only look (and fill in the login or signup form) have no row at all.
  */
 export interface WebSessionTable {
   id: string;
   account_id: string | null;
   csrf_token: string;
-  /** JSON: flash messages and small per-session values */
+  /** JSON: flash messages still to show */
   data: string;
   created_at: number;
   last_seen_at: number;
@@ -24,6 +26,8 @@ export interface WebSessionTable {
 
 export interface WebDB {
   web_session: WebSessionTable;
+  /** keys the web layer makes once (the form-token key) */
+  web_key: { name: string; secret: string; created_at: number };
 }
 
 export type SessionEnd = 'logout' | 'idle' | 'superseded';
@@ -45,6 +49,16 @@ export const webMigrations: Record<string, PartMigration> = {
         .execute();
       await db.schema.createIndex('web_session_account').on('web_session').columns(['account_id']).execute();
       await db.schema.createIndex('web_session_seen').on('web_session').columns(['last_seen_at']).execute();
+    },
+  },
+  '2026-11-22 web 02 form token key': {
+    async up(db) {
+      await db.schema
+        .createTable('web_key')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
     },
   },
 };
@@ -75,13 +89,18 @@ const token = () => randomBytes(32).toString('base64url');
 
 interface SessionData {
   flash?: Flash[];
-  values?: Record<string, unknown>;
 }
 
-/** The session of one request. Created lazily: a visitor gets a row once something needs one. */
+/**
+ * The session of one request. A visitor gets a row only when something must be
+ * kept: a login, a flash message, a flow bound to this browser (`id`). Until
+ * then its forms carry a signed token instead (form-tokens.ts), and looking
+ * at pages writes nothing.
+ */
 export class WebSession {
   readonly #store: SessionStore;
   readonly #setCookie: (token: string) => void;
+  readonly #forms: BrowserFormToken;
   #token: string | undefined;
   #row: WebSessionTable | undefined;
   #data: SessionData;
@@ -95,9 +114,11 @@ export class WebSession {
     setCookie: (token: string) => void,
     loaded: { token: string; row: WebSessionTable } | undefined,
     ended: SessionEnd | null,
+    forms: BrowserFormToken,
   ) {
     this.#store = store;
     this.#setCookie = setCookie;
+    this.#forms = forms;
     this.#token = loaded?.token;
     this.#row = loaded?.row;
     this.#data = loaded ? (JSON.parse(loaded.row.data) as SessionData) : {};
@@ -109,39 +130,29 @@ export class WebSession {
   get accountId(): string | null {
     return this.#row?.account_id ?? null;
   }
-  /** a stable opaque id of this session (the row key) — bind server-side flows to it */
+  /** a stable opaque id of this session (the row key) — bind server-side flows to it; asking stores the session */
   get id(): string {
     return this.#row?.id ?? sha256(this.#ensureToken());
   }
   get createdAt(): number | undefined {
     return this.#row?.created_at;
   }
-  /** the token forms carry; asking for it makes sure the session is saved with the response */
+  /** the token forms carry: the stored session's, or the browser's signed one (nothing stored) */
   get csrfToken(): string {
-    this.#ensureToken();
-    return this.#csrf;
+    return this.#saved ? this.#csrf : this.#forms.token();
   }
   /** true when the session must be written before the response goes out */
   get unsaved(): boolean {
     return !this.#saved && this.#token !== undefined;
   }
 
+  /** The stored session's token once there is one (a form from before a login is refused), else the browser's. */
   checkCsrf(candidate: unknown): boolean {
-    if (!this.#saved || typeof candidate !== 'string') return false;
+    if (!this.#saved) return this.#forms.check(candidate);
+    if (typeof candidate !== 'string') return false;
     const a = Buffer.from(candidate);
     const b = Buffer.from(this.#csrf);
     return a.length === b.length && timingSafeEqual(a, b);
-  }
-
-  value<T>(key: string): T | undefined {
-    return this.#data.values?.[key] as T | undefined;
-  }
-  async setValue(key: string, value: unknown): Promise<void> {
-    const values = { ...this.#data.values };
-    if (value === undefined) delete values[key];
-    else values[key] = value;
-    this.#data = { ...this.#data, values };
-    await this.save();
   }
 
   async flash(kind: Flash['kind'], text: Text): Promise<void> {
@@ -168,14 +179,16 @@ export class WebSession {
     this.#setCookie(next);
   }
 
+  /** Ends the session; the browser is a visitor again (with a row only for flash messages still to show). */
   async logout(): Promise<void> {
     if (this.#row) await this.#store.end(this.#row.id, 'logout');
-    this.#token = token();
+    this.#token = undefined;
     this.#row = undefined;
     this.#csrf = token();
     this.#saved = false;
-    this.#data = { flash: this.#data.flash ?? [] };
-    await this.save();
+    const flash = this.#data.flash ?? [];
+    this.#data = flash.length ? { flash } : {};
+    if (flash.length) await this.save();
   }
 
   /** Writes the session (creating the row and cookie on first use). */
@@ -207,20 +220,26 @@ export class SessionStore {
     this.policy = policy;
   }
 
-  /** The live session for a cookie token, or why it is no longer live. Touching renews the idle timer. */
+  /**
+   * The live session for a cookie token, or why a login session is no longer
+   * live (`endedId`: the row to `forget` once the browser has been told).
+   * Touching renews the idle timer.
+   */
   async load(
     cookieToken: string | undefined,
     touch: boolean,
-  ): Promise<{ row?: WebSessionTable; ended: SessionEnd | null }> {
+  ): Promise<{ row?: WebSessionTable; ended: SessionEnd | null; endedId?: string }> {
     if (!cookieToken) return { ended: null };
     const id = sha256(cookieToken);
     const row = await this.#db.selectFrom('web_session').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return { ended: null };
+    const told = (reason: SessionEnd | null) =>
+      row.account_id && reason && reason !== 'logout' ? { ended: reason, endedId: id } : { ended: null };
+    if (row.ended_at !== null) return told(row.ended_reason);
     const now = this.policy.clock();
-    if (row.ended_at !== null) return { ended: row.ended_reason === 'logout' ? null : row.ended_reason };
     if (now - Number(row.last_seen_at) > this.policy.idleTimeoutMs) {
       await this.end(id, 'idle');
-      return { ended: row.account_id ? 'idle' : null };
+      return told('idle');
     }
     if (touch)
       await this.#db.updateTable('web_session').set({ last_seen_at: now }).where('id', '=', id).execute();
@@ -245,6 +264,11 @@ export class SessionStore {
 
   async update(id: string, data: string): Promise<void> {
     await this.#db.updateTable('web_session').set({ data }).where('id', '=', id).execute();
+  }
+
+  /** Drops a row whose end the browser has been told: a replay of its cookie finds nothing to tell (or store). */
+  async forget(id: string): Promise<void> {
+    await this.#db.deleteFrom('web_session').where('id', '=', id).execute();
   }
 
   async end(id: string, reason: SessionEnd): Promise<void> {

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { listen } from '@honnin/runtime';
-import { isolatedStorage, storageBackends } from '@honnin/runtime/testing';
-import { hostedCheckoutGateway } from '../../src/payment/gateway.ts';
-import { enrollWithOfficialCa } from '../../src/qualifications/certificate/signing-keys.ts';
-import { createQualificationsService, type QualificationsService } from '../../src/qualifications/service.ts';
+import { storageBackends } from '@honnin/runtime/testing';
 import { startDips } from '../dips/support.ts';
+import { startPortal } from '../qualifications/portal-service.ts';
 import { capturedLogger } from './log-capture.ts';
 
 const CODE = 'code-9f2c1e7a';
@@ -21,35 +18,20 @@ describe('request logs of the services keep query strings out', () => {
   const dipsLog = capturedLogger();
   const qualsLog = capturedLogger();
   let dips: Awaited<ReturnType<typeof startDips>>;
-  let quals: QualificationsService;
-  let qualsUrl: string;
-  const qualsStore = isolatedStorage(backend, 'qualifications');
+  let quals: Awaited<ReturnType<typeof startPortal>>;
 
   before(async () => {
     dips = await startDips(backend, { logger: dipsLog.logger });
-    quals = await createQualificationsService({
-      storage: qualsStore.options,
-      publicUrl: 'http://127.0.0.1:0',
-      verifyUrl: 'http://127.0.0.1:9',
-      issuer: 'http://127.0.0.1:9',
-      clientId: 'RP00000002',
-      // neither is asked here: no certificate is issued, nothing is paid
-      enroll: enrollWithOfficialCa('http://127.0.0.1:9', 'unused-enrollment-token'),
-      payments: hostedCheckoutGateway({ baseUrl: 'http://127.0.0.1:9', secretKey: 'unused-secret-key-0' }),
-      staffPassword: 'staff-password',
-      logger: qualsLog.logger,
-    });
-    qualsUrl = await listen(quals.app, 0);
+    quals = await startPortal(backend, { logger: qualsLog.logger });
   });
   after(async () => {
     await dips?.close();
     await quals?.close();
-    await qualsStore.cleanup();
   });
 
   for (const [service, url, log] of [
     ['DIPS', () => dips.url, dipsLog],
-    ['qualifications', () => qualsUrl, qualsLog],
+    ['qualifications', () => quals.url, qualsLog],
   ] as const) {
     test(`${service}: /auth/callback is logged without its code and state`, async () => {
       const res = await fetch(`${url()}/auth/callback?code=${CODE}&state=${STATE}&lang=en`, {

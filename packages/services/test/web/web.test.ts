@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createHttpServer, listen, openMigratedStorage, type Storage, z } from '@honnin/runtime';
+import { createHttpServer, type Kysely, listen, openMigratedStorage, type Storage, z } from '@honnin/runtime';
 import { isolatedStorage, storageBackends } from '@honnin/runtime/testing';
 import type { FastifyInstance } from 'fastify';
 import {
@@ -17,6 +17,7 @@ import {
   textField,
   toHalfWidth,
   validateForm,
+  type WebDB,
   webMigrations,
 } from '../../src/web/index.ts';
 import { FormClient, hidden } from './client.ts';
@@ -60,6 +61,8 @@ async function startApp(storage: Storage<unknown>, concurrentLogin: ConcurrentLo
     await req.session.logout();
     return reply.redirect('/', 303);
   });
+  // a flow bound to this browser before login (as a login through the identity platform starts)
+  app.post('/bind', async (req) => ({ bound: req.session.id }));
   app.get('/private', { preHandler: web.requireLogin }, async (req, reply) =>
     reply.page({ title: 'private', body: html`<p id="who">${req.session.accountId}</p>` }),
   );
@@ -131,6 +134,15 @@ for (const backend of storageBackends()) {
       ({ app, url } = await startApp(storage, 'replace', clock));
       ({ app: refuseApp, url: refuseUrl } = await startApp(storage, 'refuse', clock));
     });
+    const sessionRows = async () =>
+      Number(
+        (
+          await (storage.db as Kysely<WebDB>)
+            .selectFrom('web_session')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     after(async () => {
       await app.close();
       await refuseApp.close();
@@ -176,8 +188,10 @@ for (const backend of storageBackends()) {
 
     test('login gives a new session id: the pre-login cookie opens nothing', async () => {
       const c = new FormClient(url);
-      await c.follow('/login');
+      const page = await c.follow('/login');
+      await c.post('/bind', { _csrf: hidden(page.text, '_csrf') });
       const before = c.cookies.get('wt_sid')!;
+      assert.ok(before, 'binding a flow stores the session');
       await login(c, 'bob');
       assert.notEqual(c.cookies.get('wt_sid'), before);
       const attacker = new FormClient(url);
@@ -189,11 +203,53 @@ for (const backend of storageBackends()) {
       const a = new FormClient(url);
       const b = new FormClient(url);
       await login(a, 'carol');
+      const ended = a.cookies.get('wt_sid')!;
       await login(b, 'carol');
       const r = await a.follow('/private');
       assert.match(r.url, /\/login/);
       assert.match(r.text, /別の端末（ブラウザ）からログインされたため/);
       assert.match((await b.follow('/private')).text, /<p id="who">carol<\/p>/);
+      // told once: the ended session's cookie sent again neither tells again nor stores a session
+      const rows = await sessionRows();
+      for (let i = 0; i < 5; i++) {
+        const replay = new FormClient(url);
+        replay.cookies.set('wt_sid', ended);
+        const page = await replay.follow('/');
+        assert.match(page.text, /<p id="who">anonymous<\/p>/);
+        assert.doesNotMatch(page.text, /別の端末/);
+      }
+      assert.equal(await sessionRows(), rows);
+    });
+
+    test('looking writes nothing: cookieless visits store no session, yet their forms work', async () => {
+      const rows = await sessionRows();
+      const visitors = Array.from({ length: 20 }, () => new FormClient(url));
+      const pages = [];
+      for (const v of visitors) pages.push(await v.follow(v === visitors[0] ? '/' : '/login'));
+      assert.equal(await sessionRows(), rows, '20 anonymous GETs, no row');
+      assert.equal(visitors[1]!.cookies.get('wt_sid'), undefined, 'and no session cookie');
+      // the login form of a visitor without a stored session is accepted; the login stores one
+      const r = await visitors[1]!.submit('/login', { user: 'gina', _csrf: hidden(pages[1]!.text, '_csrf') });
+      assert.match(r.text, /<p id="who">gina<\/p>/);
+      assert.equal(await sessionRows(), rows + 1);
+    });
+
+    test("a visitor's form token works only in its own browser; a planted cookie does not make one", async () => {
+      const alice = new FormClient(url);
+      const mallory = new FormClient(url);
+      const token = hidden((await alice.follow('/login')).text, '_csrf');
+      const own = hidden((await mallory.follow('/login')).text, '_csrf');
+      assert.notEqual(own, token);
+      // another browser's token, with or without a form cookie of its own
+      assert.equal((await mallory.post('/login', { user: 'alice', _csrf: token })).status, 403);
+      assert.equal((await new FormClient(url).post('/login', { user: 'alice', _csrf: token })).status, 403);
+      // a cookie set from elsewhere (cookies ignore ports), with the same value as the form field
+      const planted = new FormClient(url);
+      planted.cookies.set('wt_form', 'chosen-by-mallory');
+      assert.equal((await planted.post('/login', { user: 'alice', _csrf: 'chosen-by-mallory' })).status, 403);
+      const rows = await sessionRows();
+      assert.equal((await alice.post('/login', { user: 'alice', _csrf: token })).status, 303);
+      assert.equal(await sessionRows(), rows + 1, 'only the accepted login stored a session');
     });
 
     test('with the refuse policy a second login is refused while the first is active', async () => {

@@ -178,8 +178,11 @@ ${input(lang, { name: 'password', label: PASSWORD, type: 'password', required: t
   });
 
   app.post('/logout', async (req, reply) => {
-    await req.session.logout();
-    await req.session.flash('info', { ja: 'ログアウトしました。', en: 'You have logged out.' });
+    // a visitor who is not logged in has nothing to end (and gets no stored session for the message)
+    if (req.session.accountId) {
+      await req.session.logout();
+      await req.session.flash('info', { ja: 'ログアウトしました。', en: 'You have logged out.' });
+    }
     return reply.redirect('/', 303);
   });
 

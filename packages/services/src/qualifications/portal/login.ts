@@ -26,8 +26,10 @@ const SIGN_STEPS = { retry: 'sign', next: 'done' };
 export function loginRoutes(app: FastifyInstance, d: Quals): void {
   const apps = d.registry.applications;
 
-  app.get('/', async (req, reply) => {
+  app.get<{ Querystring: { next?: string } }>('/', async (req, reply) => {
     if (req.session.accountId && !isStaff(req)) return reply.redirect('/qualifications', 303);
+    // where requireLogin was sent from: carried by the login form (a visitor has no stored session)
+    const next = safeNext(req.query.next, '/qualifications');
     return reply.page({
       title: { ja: '国家資格の登録・各種申請', en: 'Register and manage your national qualifications' },
       body: html`<p>${tr(req.lang, {
@@ -36,23 +38,23 @@ export function loginRoutes(app: FastifyInstance, d: Quals): void {
       })}</p><div class="panel"><p>${tr(req.lang, {
         ja: 'マイナンバーカードでログインします。利用者証明用電子証明書の暗証番号（数字4桁）をご用意ください。',
         en: 'Log in with your My Number Card. Have its user-authentication PIN (4 digits) ready.',
-      })}</p>${buttonForm(req.lang, req.session, '/login', { ja: '登録・ログイン', en: 'Register / log in' })}</div>
+      })}</p>${buttonForm(req.lang, req.session, '/login', { ja: '登録・ログイン', en: 'Register / log in' }, { hidden: { next } })}</div>
 <p class="muted"><a href="/staff">${tr(req.lang, { ja: '資格管理団体の方はこちら', en: 'Managing body staff' })}</a></p>`,
     });
   });
 
   // a GET from requireLogin's redirect shows the top page; the login itself is a POST
   app.get<{ Querystring: { next?: string } }>('/login', async (req, reply) => {
-    await req.session.setValue('next', safeNext(req.query.next, '/qualifications'));
-    return reply.redirect('/', 303);
+    const next = safeNext(req.query.next, '');
+    return reply.redirect(next ? `/?next=${encodeURIComponent(next)}` : '/', 303);
   });
-  app.post('/login', async (req, reply) =>
+  app.post<{ Body: { next?: unknown } }>('/login', async (req, reply) =>
     redirectToPlatform(req, reply, '/', () =>
       d.rp.authorize({
         purpose: 'quals.login',
         sessionId: req.session.id,
         scope: ['openid'],
-        context: { next: safeNext(req.session.value<string>('next'), '/qualifications') },
+        context: { next: safeNext(req.body?.next, '/qualifications') },
         uiLocale: req.lang,
       }),
     ),
