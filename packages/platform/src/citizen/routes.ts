@@ -314,7 +314,11 @@ export class CitizenApp {
           for (const claim of wanted.filter(isAgeClaim))
             claims[claim] = await d.verifier.ageAtLeast(r.serial, ageOf(claim), who);
           const verified = sealIdentity(d.sealKey, { citizenId: r.citizenId, authSerial: r.serial, claims });
-          const read = await d.flows.update(flow.id, () => ({ verified, challenge: undefined }));
+          const read = await d.flows.update(flow.id, () => ({
+            verified,
+            challenge: undefined,
+            outcome: undefined,
+          }));
           // what the card signed: this service, the origin the citizen saw, the flow's nonce, the time
           await d.events.record(who.transactionId, flow.clientId, 'card_verified', {
             certificate: 'auth',
@@ -357,14 +361,19 @@ export class CitizenApp {
             ...(tx.container === 'cms' ? { cms: cmsOf(tx.digestInfo, signature, certificate) } : {}),
           },
         });
-        const signed = await d.flows.update(flow.id, () => ({ verified, stage: 'done' }));
+        const signed = await d.flows.update(flow.id, () => ({ verified, stage: 'done', outcome: undefined }));
         await d.events.record(who.transactionId, flow.clientId, 'card_verified', {
           certificate: 'signature',
           revocation: r.revocation.status,
         });
         return this.#view(signed, req);
       } catch (e) {
-        if (e instanceof FlowError && e.outcome !== 'revocation_unavailable') {
+        if (e instanceof FlowError && e.outcome === 'revocation_unavailable') {
+          // J-LIS could not be asked: the flow stays open for a retry with the same card, and
+          // should it end without one (中止, timeout), the service learns why
+          await d.flows.update(flow.id, () => ({ outcome: { code: 'revocation_unavailable' } }));
+          await d.events.record(who.transactionId, flow.clientId, 'jlis_unavailable');
+        } else if (e instanceof FlowError) {
           await d.flows.fail(
             flow.id,
             e.outcome,
@@ -413,7 +422,12 @@ export class CitizenApp {
       const code = req.body?.code;
       if (!isOutcomeCode(code) || !APP_REPORTED.has(code))
         throw new HonninError('outcome_invalid', `the app may report only ${[...APP_REPORTED].join(', ')}`);
-      const failed = await d.flows.fail(flow.id, code);
+      // giving up after J-LIS could not be asked: the service hears that it may try again later
+      const outcome =
+        code === 'user_cancelled' && flow.outcome?.code === 'revocation_unavailable'
+          ? 'revocation_unavailable'
+          : code;
+      const failed = await d.flows.fail(flow.id, outcome);
       await d.events.record(transactionId(flow), flow.clientId, 'app_reported', { error_code: code });
       return this.#view(failed, req);
     });

@@ -157,6 +157,16 @@ const TEXTS = {
   readProgress: { ja: '読み取り中… {p}%', en: 'Reading… {p}%' },
   readVerifying: { ja: '電子証明書を確認しています…', en: 'Checking the certificate…' },
   readRetry: { ja: 'もう一度読み取る', en: 'Read again' },
+  // J-LIS (the certificate authority) could not be asked: nothing is wrong with the card
+  unavailableTitle: {
+    ja: '電子証明書の有効性を確認できませんでした',
+    en: 'The certificate could not be checked',
+  },
+  unavailableBody: {
+    ja: '電子証明書の有効性の確認が、現在行えません。カードや暗証番号に問題はありません。しばらく待ってから、同じカードでもう一度読み取ってください。',
+    en: 'The validity of the certificate cannot be checked right now. Nothing is wrong with your card or PIN. Wait a moment, then read the same card again.',
+  },
+  unavailableRetry: { ja: 'もう一度確認する', en: 'Try again' },
   // consent
   consentTitle: { ja: 'サービスへの認証を許可', en: 'Allow the service' },
   consentShareTitle: { ja: 'サービスへの情報共有を許可', en: 'Allow sharing the information' },

@@ -102,7 +102,8 @@ export class FlowStore {
     if (!raw) return undefined;
     const flow = JSON.parse(raw) as Flow;
     if (flow.stage !== 'done' && flow.stage !== 'failed' && flow.expiresAt <= this.#now())
-      return { ...flow, stage: 'failed', outcome: { code: 'flow_expired' } };
+      // a live flow's outcome is why it could not finish yet (J-LIS unreachable): it ends with that
+      return { ...flow, stage: 'failed', outcome: flow.outcome ?? { code: 'flow_expired' } };
     return flow;
   }
 

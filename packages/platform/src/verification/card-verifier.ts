@@ -231,6 +231,8 @@ export class CardVerifier {
         ? e
         : new FlowError(outcome, (e as Error).message, {
             cause: e,
+            // J-LIS unreachable is the platform's trouble, not the card's: the app may try again
+            ...(outcome === 'revocation_unavailable' ? { status: 503 } : {}),
             details:
               e instanceof CertificateRevokedError ? { revocation_reason: e.revocation.reason } : undefined,
           });

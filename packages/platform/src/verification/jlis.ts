@@ -50,6 +50,9 @@ export class JlisConnection {
       ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
     });
     const json = (await res.json().catch(() => ({}))) as T & { error?: string; message?: string };
+    // J-LIS up but not answering (restarting, overloaded): the same as unreachable, worth a retry
+    if (res.status >= 500)
+      throw new FlowError('revocation_unavailable', `J-LIS ${path}: HTTP ${res.status}`, { status: 503 });
     if (!res.ok)
       throw new HonninError(
         'jlis_error',

@@ -457,11 +457,43 @@ async function runFlow(id: string): Promise<void> {
       });
       status('');
       consent();
-    } catch {
-      view = await fetchView(id);
-      failed(view);
+    } catch (e) {
+      if (isUnavailable(e)) unavailable(() => void loginRead(pin, cardInfoPin));
+      else {
+        view = await fetchView(id);
+        failed(view);
+      }
     }
     return r;
+  }
+
+  function isUnavailable(e: unknown): boolean {
+    return (e as { code?: string }).code === 'revocation_unavailable';
+  }
+
+  /** J-LIS could not be asked: the flow stays open; the same card is read again (a new challenge), or 中止. */
+  function unavailable(retry: () => void): void {
+    status(t.unavailableTitle, 'error');
+    show(
+      t.unavailableTitle,
+      h(
+        'p',
+        { class: 'error', id: 'unavailable', role: 'alert', 'data-code': 'revocation_unavailable' },
+        t.unavailableBody,
+      ),
+      actions(
+        button(
+          t.unavailableRetry,
+          () => {
+            status('');
+            retry();
+          },
+          undefined,
+          'unavailable-retry',
+        ),
+        cancel(),
+      ),
+    );
   }
 
   // sign: document → consent → password → card → done
@@ -485,29 +517,34 @@ async function runFlow(id: string): Promise<void> {
   }
 
   function signPassword(wrong?: { triesLeft: number }): void {
-    askPin('sign', wrong, async (password) => {
-      const { digestInfo } = await postJson<{ digestInfo: string }>(`${base}/challenge`);
-      const r = await readStep({ kind: 'sign', pin: password, digestInfo: fromB64(digestInfo) });
-      if (!r.ok) {
-        handleCardFailure(r, () =>
-          signPassword(r.reason === 'pin_wrong' ? { triesLeft: r.triesLeft } : undefined),
-        );
-        return r;
-      }
-      status(t.readVerifying);
-      try {
-        view = await postJson<FlowView>(`${base}/card`, {
-          signature: b64(r.signature),
-          certificate: b64(r.certificate),
-        });
-        status('');
-        done();
-      } catch {
+    askPin('sign', wrong, signRead);
+  }
+
+  async function signRead(password: string): Promise<CardReadResult> {
+    const { digestInfo } = await postJson<{ digestInfo: string }>(`${base}/challenge`);
+    const r = await readStep({ kind: 'sign', pin: password, digestInfo: fromB64(digestInfo) });
+    if (!r.ok) {
+      handleCardFailure(r, () =>
+        signPassword(r.reason === 'pin_wrong' ? { triesLeft: r.triesLeft } : undefined),
+      );
+      return r;
+    }
+    status(t.readVerifying);
+    try {
+      view = await postJson<FlowView>(`${base}/card`, {
+        signature: b64(r.signature),
+        certificate: b64(r.certificate),
+      });
+      status('');
+      done();
+    } catch (e) {
+      if (isUnavailable(e)) unavailable(() => void signRead(password));
+      else {
         view = await fetchView(id);
         failed(view);
       }
-      return r;
-    });
+    }
+    return r;
   }
 
   function handleCardFailure(r: Exclude<CardReadResult, { ok: true }>, retry: () => void): void {
