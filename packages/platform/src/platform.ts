@@ -36,6 +36,7 @@ import { Fees } from './verification/fees.ts';
 import { serveBundles } from './web/bundles.ts';
 import { errorPage, renderOidcError } from './web/errors.ts';
 import { EventStreams } from './web/event-stream.ts';
+import { protectPages } from './web/page.ts';
 
 export interface PlatformOptions {
   /** the public base URL: the OIDC issuer and the origin of the app */
@@ -146,6 +147,7 @@ export async function createPlatform(o: PlatformOptions): Promise<Platform> {
     await host.refresh();
 
     const app = createHttpServer({ name: 'platform', logger, metrics: o.metrics });
+    protectPages(app);
     host.mount(app);
     const scripts = await serveBundles(app);
     const finish = {

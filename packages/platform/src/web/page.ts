@@ -1,5 +1,6 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { escapeHtml } from '@honnin/runtime';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Lang, parseLang, type Text, tr } from './i18n.ts';
 
 export { escapeHtml };
@@ -106,4 +107,38 @@ ${data}
 ${o.script ? `<script type="module" src="${escapeHtml(o.script)}"></script>` : ''}
 </body>
 </html>`;
+}
+
+const FRAME_ANCESTORS = "frame-ancestors 'none'";
+
+/**
+ * Every HTML page the platform serves — its own and oidc-provider's (which
+ * writes to the raw response) — may not be framed (a consent screen under
+ * someone else's page is clickjacking) and is not kept by the browser (consent
+ * and done pages show personal data; no back/forward cache, no disk cache).
+ * Set where the status line is written, the one place both kinds pass.
+ */
+export function protectPages(app: FastifyInstance): void {
+  app.addHook('onRequest', async (_req, reply) => {
+    const res: ServerResponse = reply.raw;
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+      const given = args.findLast((a) => typeof a === 'object' && a !== null && !Array.isArray(a)) as
+        | OutgoingHttpHeaders
+        | undefined;
+      const read = (name: string) => given?.[name] ?? this.getHeader(name);
+      if (/^text\/html/i.test(String(read('content-type') ?? ''))) {
+        const set = (name: string, value: string) => {
+          if (given) given[name] = value;
+          else this.setHeader(name, value);
+        };
+        set('cache-control', 'no-store');
+        const csp = read('content-security-policy');
+        if (!csp) set('content-security-policy', FRAME_ANCESTORS);
+        else if (!/frame-ancestors/.test(String(csp)))
+          set('content-security-policy', `${csp}; ${FRAME_ANCESTORS}`);
+      }
+      return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+    } as ServerResponse['writeHead'];
+  });
 }
