@@ -8,6 +8,7 @@ import { fill, type Lang, parseLang, type Text, tr } from './i18n.ts';
 import { type PageContent, renderPage, type SiteOptions } from './layout.ts';
 import { type ConcurrentLogin, type SessionEnd, SessionStore, type WebDB, WebSession } from './session.ts';
 import { isStaff, STAFF_PATHS } from './staff.ts';
+import { LoginThrottle, type ThrottlePolicy } from './throttle.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,11 +42,15 @@ export interface WebOptions<DB = unknown> {
   clock?: () => number;
   /** Secure cookies (when the public URL is https) */
   secureCookies?: boolean;
+  /** limits of failed password logins (default: 5 per account and address, 20 per address, in 15 minutes) */
+  loginThrottle?: Partial<ThrottlePolicy>;
 }
 
 export interface Web {
   /** preHandler for pages that need a logged-in account */
   requireLogin: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+  /** failed password logins, counted in the service's storage */
+  throttle: LoginThrottle;
 }
 
 /** Raised by routes for a page-level problem with a message for citizens. */
@@ -99,6 +104,7 @@ export async function installWeb<DB>(app: FastifyInstance, opts: WebOptions<DB>)
     concurrentLogin: opts.concurrentLogin ?? 'replace',
     clock,
   });
+  const throttle = new LoginThrottle(db, clock, opts.loginThrottle);
   const formTokens = await FormTokenKey.load(db, clock);
   const sidCookie = `${opts.cookiePrefix}_sid`;
   const langCookie = `${opts.cookiePrefix}_lang`;
@@ -201,11 +207,15 @@ export async function installWeb<DB>(app: FastifyInstance, opts: WebOptions<DB>)
     return render(this.request, this, content, status);
   });
 
-  const sweeper = setInterval(() => void sessions.sweep().catch(() => {}), 3600_000);
+  const sweeper = setInterval(() => {
+    void sessions.sweep().catch(() => {});
+    void throttle.sweep().catch(() => {});
+  }, 3600_000);
   sweeper.unref();
   app.addHook('onClose', async () => clearInterval(sweeper));
 
   return {
+    throttle,
     async requireLogin(req, reply) {
       // a staff session belongs under /staff: citizen pages send it there rather than fail on a missing account
       if (isStaff(req)) return reply.redirect(STAFF_PATHS.home, 303);

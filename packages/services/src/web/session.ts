@@ -3,6 +3,7 @@ import { HonninError, type Kysely, type PartMigration } from '@honnin/runtime';
 import type { BrowserFormToken } from './form-tokens.ts';
 import type { Text } from './i18n.ts';
 import type { Flash } from './layout.ts';
+import { type ThrottleDB, throttleMigrations } from './throttle.ts';
 
 /**
  * Browser sessions kept in the service's own storage (they survive a restart of
@@ -24,7 +25,7 @@ export interface WebSessionTable {
   ended_reason: SessionEnd | null;
 }
 
-export interface WebDB {
+export interface WebDB extends ThrottleDB {
   web_session: WebSessionTable;
   /** keys the web layer makes once (the form-token key) */
   web_key: { name: string; secret: string; created_at: number };
@@ -61,6 +62,7 @@ export const webMigrations: Record<string, PartMigration> = {
         .execute();
     },
   },
+  ...throttleMigrations,
 };
 
 export type ConcurrentLogin = 'replace' | 'refuse';
@@ -168,10 +170,14 @@ export class WebSession {
     return f;
   }
 
-  /** Logs `accountId` in: a new session id (no fixation), other sessions of the account per the policy. */
-  async login(accountId: string): Promise<void> {
+  /**
+   * Logs `accountId` in: a new session id (no fixation), other sessions of the
+   * account per the policy — unless `shared`: an account several people use
+   * at once on purpose (the staff's), whose other sessions are left alone.
+   */
+  async login(accountId: string, opts: { shared?: boolean } = {}): Promise<void> {
     const next = token();
-    const row = await this.#store.login(accountId, next, this.#row?.id, this.#data);
+    const row = await this.#store.login(accountId, next, this.#row?.id, this.#data, opts.shared);
     this.#token = next;
     this.#row = row;
     this.#csrf = row.csrf_token;
@@ -280,14 +286,22 @@ export class SessionStore {
       .execute();
   }
 
-  async login(accountId: string, cookieToken: string, previousId: string | undefined, data: SessionData) {
+  async login(
+    accountId: string,
+    cookieToken: string,
+    previousId: string | undefined,
+    data: SessionData,
+    shared = false,
+  ) {
     const now = this.policy.clock();
-    const others = await this.#db
-      .selectFrom('web_session')
-      .select(['id', 'last_seen_at'])
-      .where('account_id', '=', accountId)
-      .where('ended_at', 'is', null)
-      .execute();
+    const others = shared
+      ? []
+      : await this.#db
+          .selectFrom('web_session')
+          .select(['id', 'last_seen_at'])
+          .where('account_id', '=', accountId)
+          .where('ended_at', 'is', null)
+          .execute();
     const live = others.filter(
       (o) => o.id !== previousId && now - Number(o.last_seen_at) <= this.policy.idleTimeoutMs,
     );

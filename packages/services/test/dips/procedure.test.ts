@@ -93,18 +93,18 @@ for (const backend of storageBackends()) {
         });
       }
       const since = Date.now();
-      await procedure.submit(await applications.get(a.id), 'session-x');
+      await procedure.submit(await applications.forOffice(a.id), 'session-x');
       const mail = await mailbox.waitFor(email, { since });
       assert.equal(
         await procedure.confirmMail(mailLink(mail.text, '/mail-check/').split('/').pop()!),
         'confirmed',
       );
-      a = await applications.get(a.id);
+      a = await applications.forOffice(a.id);
       await procedure.acceptPrecautions(a);
-      return { account, app: await applications.get(a.id), email };
+      return { account, app: await applications.forOffice(a.id), email };
     }
 
-    const sign = async (id: string) => procedure.beginSignature(await applications.get(id));
+    const sign = async (id: string) => procedure.beginSignature(await applications.forOffice(id));
 
     /** ② with the card whose items match: on to ④. */
     async function signMatching(id: string, sub: string, reference = 'tx') {
@@ -122,7 +122,7 @@ for (const backend of storageBackends()) {
 
     /** ④ starts (within the window). */
     async function startUserAuth(id: string) {
-      const started = await procedure.beginUserAuthentication(await applications.get(id));
+      const started = await procedure.beginUserAuthentication(await applications.forOffice(id));
       assert.ok(typeof started === 'object');
       return started;
     }
@@ -150,7 +150,7 @@ for (const backend of storageBackends()) {
         }),
         'user_auth',
       );
-      assert.equal(procedure.windowLeftMs(await applications.get(app.id)), 5 * MINUTE);
+      assert.equal(procedure.windowLeftMs(await applications.forOffice(app.id)), 5 * MINUTE);
       clock.now += 4 * MINUTE;
       const started = await startUserAuth(app.id);
       assert.equal(
@@ -168,7 +168,7 @@ for (const backend of storageBackends()) {
         'stale',
         'completes once',
       );
-      const done = await applications.get(app.id);
+      const done = await applications.forOffice(app.id);
       assert.equal(done.status, 'received');
       assert.equal(done.fee_yen, 900);
       const acc = (await accounts.get({ id: account.id }))!;
@@ -204,8 +204,8 @@ for (const backend of storageBackends()) {
         }),
         'mismatch',
       );
-      await procedure.overwriteWithCard(await applications.get(app.id));
-      const after = await applications.get(app.id);
+      await procedure.overwriteWithCard(await applications.forOffice(app.id));
+      const after = await applications.forOffice(app.id);
       assert.equal(after.stage, 'resign');
       const owner = JSON.parse(after.owner!);
       assert.equal(owner.address, CARD.address);
@@ -246,10 +246,13 @@ for (const backend of storageBackends()) {
         await procedure.userAuthenticated(app.id, started.attempt, { sub: 'sub-3' }),
         'window_expired',
       );
-      assert.equal((await applications.get(app.id)).stage, 'sign');
+      assert.equal((await applications.forOffice(app.id)).stage, 'sign');
       await signMatching(app.id, 'sub-3', 'tx2');
       clock.now += 6 * MINUTE;
-      assert.equal(await procedure.beginUserAuthentication(await applications.get(app.id)), 'window_expired');
+      assert.equal(
+        await procedure.beginUserAuthentication(await applications.forOffice(app.id)),
+        'window_expired',
+      );
       assert.deepEqual(
         (await evidence(app.id)).filter((e) => e.step === 'user_auth').map((e) => e.result),
         ['window_expired', 'window_expired'],
@@ -264,7 +267,7 @@ for (const backend of storageBackends()) {
         await procedure.userAuthenticated(app.id, started.attempt, { sub: 'someone-else' }),
         'different_person',
       );
-      assert.equal((await applications.get(app.id)).status, 'verifying');
+      assert.equal((await applications.forOffice(app.id)).status, 'verifying');
     });
 
     test('staff: review sends the fee mail, payment, registration numbers once', async () => {
@@ -279,7 +282,7 @@ for (const backend of storageBackends()) {
       assert.equal(await registrations.review(app.id), true);
       assert.equal(await registrations.review(app.id), false);
       const fee = await mailbox.waitFor(email, { since, subject: /手数料納付/ });
-      const paymentNumber = (await applications.get(app.id)).payment_number!;
+      const paymentNumber = (await applications.forOffice(app.id)).payment_number!;
       assert.match(paymentNumber, /^\d{16}$/);
       assert.ok(fee.text.includes(paymentNumber));
       assert.match(fee.text, /1,790円（機体 2機）/);

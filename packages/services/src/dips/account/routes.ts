@@ -6,6 +6,7 @@ import { html } from '../../web/html.ts';
 import { formatDate, japanDate, type Lang, tr } from '../../web/i18n.ts';
 import { safeNext } from '../../web/install.ts';
 import { ConcurrentLoginError } from '../../web/session.ts';
+import { LoginThrottledError } from '../../web/throttle.ts';
 import { type FieldErrors, type FormInput, says, textField, validateForm } from '../../web/validation.ts';
 import { L, ownerSchema } from '../application/fields.ts';
 import { personInputs } from '../application/views.ts';
@@ -128,6 +129,7 @@ ${input(lang, { name: 'password2', label: PASSWORD_AGAIN, type: 'password', requ
     reply: FastifyReply,
     email: string,
     error?: { ja: string; en: string },
+    status = 401,
   ) => {
     const lang = req.lang;
     const next = safeNext(
@@ -150,7 +152,7 @@ ${input(lang, { name: 'password', label: PASSWORD, type: 'password', required: t
           },
         )}</a></div></form>${notes(lang)}`,
       },
-      error ? 401 : 200,
+      error ? status : 200,
     );
   };
 
@@ -158,20 +160,29 @@ ${input(lang, { name: 'password', label: PASSWORD, type: 'password', required: t
   app.post('/login', async (req, reply) => {
     const body = req.body as FormInput;
     const email = typeof body.email === 'string' ? body.email : '';
+    try {
+      await d.web.throttle.check('dips', email, req.ip);
+    } catch (e) {
+      if (!(e instanceof LoginThrottledError)) throw e;
+      reply.header('retry-after', String(e.retryAfter));
+      return loginPage(req, reply, email, e.text, e.status);
+    }
     const account = await d.accounts.authenticate(
       email,
       typeof body.password === 'string' ? body.password : '',
     );
     if (!account) {
+      await d.web.throttle.failed('dips', email, req.ip);
       return loginPage(req, reply, email, {
         ja: 'メールアドレスまたはパスワードが正しくありません。',
         en: 'The e-mail address or password is not correct.',
       });
     }
+    await d.web.throttle.succeeded('dips', email, req.ip);
     try {
       await req.session.login(account.id);
     } catch (e) {
-      if (e instanceof ConcurrentLoginError) return loginPage(req, reply, email, e.text);
+      if (e instanceof ConcurrentLoginError) return loginPage(req, reply, email, e.text, e.status);
       throw e;
     }
     return reply.redirect(safeNext(body.next, '/'), 303);

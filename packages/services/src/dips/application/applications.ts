@@ -117,11 +117,31 @@ export class Applications {
       .executeTakeFirst();
   }
 
-  /** The application, if it belongs to the account. */
-  async get(id: string, accountId?: string): Promise<Application> {
-    let q = this.#db.selectFrom('application').selectAll().where('id', '=', id);
-    if (accountId) q = q.where('account_id', '=', accountId);
-    const row = await q.executeTakeFirst();
+  /**
+   * The application `id` when it is the account's; "not found" otherwise — also
+   * for another account's, so a citizen learns nothing of it. Every route a
+   * citizen reaches asks this way.
+   */
+  async ownedBy(accountId: string, id: string): Promise<Application> {
+    // no account is nobody's owner (never "any owner")
+    if (!accountId) throw notFound();
+    const row = await this.#db
+      .selectFrom('application')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    if (!row) throw notFound();
+    return row;
+  }
+
+  /**
+   * Any account's application: for the staff pages, and for the procedure's
+   * steps whose application id the service stored itself (a flow bound to the
+   * session), never one taken from a citizen's request.
+   */
+  async forOffice(id: string): Promise<Application> {
+    const row = await this.#db.selectFrom('application').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound();
     return row;
   }

@@ -31,7 +31,7 @@ type Handler = (req: FastifyRequest, reply: FastifyReply, a: Application) => Pro
 
 /** The application of the route's `:id`, when it is the logged-in account's ("not found" otherwise). */
 export const ownApplication = (d: Dips, req: FastifyRequest) =>
-  d.applications.get((req.params as Params).id, req.session.accountId!);
+  d.applications.ownedBy(req.session.accountId ?? '', (req.params as Params).id);
 
 /** STEP 01–05 of a new registration, STEP 06, and 申請状況確認. */
 export function applicationRoutes(app: FastifyInstance, d: Dips): void {

@@ -63,7 +63,7 @@ export class Registrations {
 
   /** Contents checked: the fee is due and the owner gets the fee mail with a payment number. */
   async review(applicationId: string): Promise<boolean> {
-    const a = await this.#applications.get(applicationId);
+    const a = await this.#applications.forOffice(applicationId);
     const owner = ownerOf(a);
     const count = (await this.#applications.aircraft(a.id)).length;
     const paymentNumber = Array.from({ length: 16 }, () => randomInt(10)).join('');
@@ -95,7 +95,7 @@ export class Registrations {
 
   /** Registers every aircraft of the application: a 登録記号 each, and a mail. */
   async register(applicationId: string): Promise<boolean> {
-    const a = await this.#applications.get(applicationId);
+    const a = await this.#applications.forOffice(applicationId);
     const owner = ownerOf(a);
     for (let tries = 0; ; tries++) {
       try {

@@ -44,7 +44,7 @@ const ACTIONS: Partial<Record<ApplicationStatus, { path: string; label: Text }>>
 
 /** The staff side: applications with their status, verification evidence, and the next action. */
 export function staffRoutes(app: FastifyInstance, d: Dips): void {
-  const guard = { preHandler: installStaffLogin(app, d.staffPassword) };
+  const guard = { preHandler: installStaffLogin(app, d.web, d.staffPassword) };
 
   app.get('/staff', guard, async (req, reply) => {
     const lang = req.lang;
@@ -78,7 +78,7 @@ export function staffRoutes(app: FastifyInstance, d: Dips): void {
 
   app.get('/staff/applications/:id', guard, async (req, reply) => {
     const lang = req.lang;
-    const a = await d.applications.get((req.params as { id: string }).id);
+    const a = await d.applications.forOffice((req.params as { id: string }).id);
     if (a.status === 'draft' || a.status === 'verifying') throw notFound();
     const evidence = await d.registrations.evidence(a.id);
     const aircraft = await d.applications.aircraft(a.id);

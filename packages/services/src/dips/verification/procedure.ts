@@ -196,7 +196,7 @@ export class Procedure {
       certificateSerial?: string | undefined;
     },
   ): Promise<'user_auth' | 'mismatch' | 'stale'> {
-    const app = await this.#o.applications.get(applicationId);
+    const app = await this.#o.applications.forOffice(applicationId);
     const owner = ownerOf(app);
     if (app.attempt !== attempt || (app.stage !== 'sign' && app.stage !== 'resign') || !owner) return 'stale';
     const differs = differingItems(owner, r.card);
@@ -266,7 +266,7 @@ export class Procedure {
     attempt: number,
     r: { sub: string },
   ): Promise<'completed' | 'window_expired' | 'different_person' | 'stale'> {
-    const app = await this.#o.applications.get(applicationId);
+    const app = await this.#o.applications.forOffice(applicationId);
     if (app.attempt !== attempt || app.stage !== 'user_auth') return 'stale';
     if (this.#windowClosed(app)) {
       await this.#windowExpired(app);
@@ -301,7 +301,7 @@ export class Procedure {
 
   /** A signature or authentication that did not succeed: kept as evidence; the citizen may try again. */
   async failed(applicationId: string, attempt: number, e: Evidence): Promise<boolean> {
-    const app = await this.#o.applications.get(applicationId);
+    const app = await this.#o.applications.forOffice(applicationId);
     if (app.attempt !== attempt) return false;
     await this.#evidence(this.#o.db, applicationId, e);
     return true;

@@ -71,7 +71,7 @@ function verificationSummary(l: Lang, v: Record<string, unknown>) {
  */
 export function staffRoutes(app: FastifyInstance, d: Quals): void {
   const apps = d.registry.applications;
-  const guard = { preHandler: installStaffLogin(app, d.staffPassword) };
+  const guard = { preHandler: installStaffLogin(app, d.web, d.staffPassword) };
 
   app.get('/staff', guard, async (req, reply) => {
     const l = req.lang;
