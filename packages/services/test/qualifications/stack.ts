@@ -15,6 +15,7 @@ import type { IssuedCertificate } from '../../src/qualifications/registry/certif
 import { openRegistry, type Registry } from '../../src/qualifications/registry/registry.ts';
 import { CrlChecker } from '../../src/qualifications/verification/revocation.ts';
 import { CertificateVerifier, httpRegistryClient } from '../../src/qualifications/verification/verifier.ts';
+import { relyingPartyMigrations } from '../../src/relying-party/store.ts';
 
 export const TOKEN = 'test-enrollment-token-0123456789';
 /** the first bytes of a PNG: enough for the type check */
@@ -64,6 +65,8 @@ export async function startCertificateStack(
       storage: storage.registry,
       enroll: enrollWithOfficialCa(caUrl, TOKEN),
       verifyBaseUrl,
+      // as the service and the CLI open it
+      extraMigrations: relyingPartyMigrations,
     });
     closers.push(() => registry.close());
     const api = createHttpServer({ name: 'qualifications', logger: silentLogger() });

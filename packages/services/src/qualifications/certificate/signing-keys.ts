@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, sign, X509Certificate } from 'node:crypto';
 import { sha256WithRSA, toAsnName } from '@honnin/jlis/ca/x509';
 import type { DistinguishedName } from '@honnin/jpki/profile';
-import { HonninError, type Storage } from '@honnin/runtime';
+import { HonninError, type Kysely, type Storage } from '@honnin/runtime';
 import { CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as ax from '@peculiar/asn1-x509';
@@ -93,15 +93,29 @@ export class SigningKeys {
     this.#now = opts.now ?? (() => new Date());
   }
 
-  /** The active key; enrolls one with the CA the first time. */
-  async active(): Promise<SigningKey> {
-    if (this.#active) return this.#active;
-    const row = await this.#storage.db
+  /**
+   * The active key; enrolls one with the CA the first time. The stored active
+   * key id is read on every call (one small indexed query) and the key opened
+   * again only when it changed: `qualifications rotate-key` runs in another
+   * process, and every instance must sign with the new key at once. Inside a
+   * transaction, pass it (and call once before it, so a first key is enrolled).
+   */
+  async active(trx?: Kysely<QualificationsDB>): Promise<SigningKey> {
+    // inside a transaction, through it: SQLite has one connection
+    const db = trx ?? this.#storage.db;
+    const current = await db
       .selectFrom('signing_key')
-      .selectAll()
+      .select('id')
       .where('active', '=', 1)
       .executeTakeFirst();
-    if (!row) return this.rotate();
+    if (!current) return this.rotate();
+    if (this.#active?.keyId === current.id) return this.#active;
+    // keys are never deleted: the row is there
+    const row = await db
+      .selectFrom('signing_key')
+      .selectAll()
+      .where('id', '=', current.id)
+      .executeTakeFirstOrThrow();
     this.#active = this.#load(row.id, row.key_pem, row.cert_der);
     return this.#active;
   }

@@ -89,7 +89,7 @@ export class Certificates {
     if (!reg)
       throw new HonninError('registration_unknown', `no registration ${registrationId}`, { status: 404 });
     const q = qualification(reg.qualification_id);
-    const key = await this.#keys.active();
+    const key = await this.#keys.active(trx);
     const now = this.#now();
     const id = newCertificateId();
     const fields: QualificationRecord = {
