@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { definePart, HonninError, listen, port, z } from '@honnin/runtime';
-import { credentialPath, readCredential, writeCredential } from '@honnin/runtime/credentials';
+import { CREDENTIALS, credential, credentialPath, readCredential } from '@honnin/runtime/credentials';
 import { demoClients } from './clients/demo.ts';
 import { registerCommands } from './commands.ts';
 import { DEFAULT_QR_POLICY } from './flows/qr.ts';
@@ -13,6 +13,8 @@ export const platformConfig = z.object({
   adminToken: z.string().min(16).optional(),
   /** the platform's verifier API key at J-LIS; read from <dataDir>/credentials/jlis-verifier-platform when absent */
   jlisApiKey: z.string().min(16).optional(),
+  /** base64 of the 32 bytes sealing personal data at rest; generated into <dataDir>/credentials/platform-seal-key when absent */
+  sealKey: z.string().optional(),
   /** minutes a citizen has from the authorization request to the consent */
   flowMinutes: z.coerce.number().int().min(1).max(60).default(10),
   /** how long a QR code on the PC may be opened (seed 002: 30 seconds) */
@@ -35,16 +37,38 @@ export const platformConfig = z.object({
 export type PlatformConfig = z.infer<typeof platformConfig>;
 
 export const ADMIN_TOKEN_CREDENTIAL = 'platform-admin-token';
-const JLIS_KEY_CREDENTIAL = 'jlis-verifier-platform';
+export const SEAL_KEY_CREDENTIAL = 'platform-seal-key';
 
 /** The configured admin token, else the one in the credentials folder, else a new one written there. */
 export function platformAdminToken(dataDir: string, configured: string | undefined): string {
-  if (configured) return configured;
-  const stored = readCredential(dataDir, ADMIN_TOKEN_CREDENTIAL);
-  if (stored) return stored;
-  const token = randomBytes(32).toString('base64url');
-  writeCredential(dataDir, ADMIN_TOKEN_CREDENTIAL, token);
-  return token;
+  return credential(dataDir, ADMIN_TOKEN_CREDENTIAL, configured);
+}
+
+/**
+ * The seal key: configured, else the one in the credentials folder, else — an
+ * install whose key an older version kept in its database — that key, written
+ * to the folder once (the platform then drops it from the database), else a
+ * new one. Never in the store whose data it seals.
+ */
+export function platformSealKey(
+  dataDir: string,
+  configured: string | undefined,
+): (legacy: Buffer | undefined) => Uint8Array {
+  return (legacy) => {
+    const value = credential(dataDir, SEAL_KEY_CREDENTIAL, configured, () =>
+      (legacy ?? randomBytes(32)).toString('base64'),
+    );
+    const key = Buffer.from(value, 'base64');
+    if (key.length !== 32 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(value))
+      throw new HonninError(
+        'platform_seal_key_invalid',
+        configured
+          ? 'platform.sealKey must be base64 of 32 bytes'
+          : `${credentialPath(dataDir, SEAL_KEY_CREDENTIAL)} must hold base64 of 32 bytes`,
+        { status: 500 },
+      );
+    return key;
+  };
 }
 
 export const platformPart = definePart({
@@ -54,11 +78,11 @@ export const platformPart = definePart({
   async start(ctx) {
     const { dataDir } = ctx.shared;
     const publicUrl = ctx.urls.platform ?? `http://${ctx.shared.publicHost}:${ctx.config.port}`;
-    const jlisApiKey = ctx.config.jlisApiKey ?? readCredential(dataDir, JLIS_KEY_CREDENTIAL);
+    const jlisApiKey = ctx.config.jlisApiKey ?? readCredential(dataDir, CREDENTIALS.jlisVerifierPlatform);
     if (!jlisApiKey)
       throw new HonninError(
         'platform_jlis_key_missing',
-        `no J-LIS verifier key: set platform.jlisApiKey or start jlis in demo mode (${credentialPath(dataDir, JLIS_KEY_CREDENTIAL)})`,
+        `no J-LIS verifier key: set platform.jlisApiKey or start jlis in demo mode (${credentialPath(dataDir, CREDENTIALS.jlisVerifierPlatform)})`,
         { status: 500 },
       );
     const platform = await createPlatform({
@@ -68,6 +92,7 @@ export const platformPart = definePart({
       logger: ctx.logger,
       metrics: ctx.metrics,
       adminToken: platformAdminToken(dataDir, ctx.config.adminToken),
+      sealKey: platformSealKey(dataDir, ctx.config.sealKey),
       verification: {
         jlisUrl: ctx.urls.jlis ?? 'http://localhost:7001',
         jlisApiKey,

@@ -30,7 +30,7 @@ import { signingApiRoutes } from './signing/routes.ts';
 import { SignTransactions } from './signing/transactions.ts';
 import { migrations } from './store/migrations.ts';
 import type { PlatformDB } from './store/schema.ts';
-import { sharedSecret } from './store/secrets.ts';
+import { openSealKey, sharedSecret } from './store/secrets.ts';
 import { CardVerifier, type CardVerifierOptions } from './verification/card-verifier.ts';
 import { Fees } from './verification/fees.ts';
 import { serveBundles } from './web/bundles.ts';
@@ -47,6 +47,12 @@ export interface PlatformOptions {
   metrics?: Metrics | undefined;
   /** bearer token of the admin API */
   adminToken: string;
+  /**
+   * The 32-byte key sealing personal data at rest (released identities, flows,
+   * signing results), or a function choosing it given the key an older version
+   * kept in the store (adopted, then removed from the store).
+   */
+  sealKey: Uint8Array | ((legacy: Buffer | undefined) => Uint8Array);
   /** J-LIS (OCSP, linking) and the card host, as the verification needs them */
   verification: CardVerifierOptions;
   /** where the app taps virtual cards */
@@ -109,16 +115,19 @@ export async function createPlatform(o: PlatformOptions): Promise<Platform> {
   const state = createSharedState({ redisUrl: o.redisUrl, namespace: storage.part });
   try {
     const secret = (name: string) => sharedSecret(storage, name, now);
-    const [cookieKey, pairwiseSecret, dpopSecret, sealSecret, qrSecret] = await Promise.all([
+    const [cookieKey, pairwiseSecret, dpopSecret, qrSecret] = await Promise.all([
       secret('cookie-key'),
       secret('pairwise-salt'),
       secret('dpop-nonce'),
-      secret('seal-key'),
       secret('qr-code'),
     ]);
+    const { key: sealKey, legacyKept } = await openSealKey(storage, o.sealKey);
+    if (legacyKept)
+      logger.warn(
+        'the store still holds the seal key of an older version, and another key is configured: data sealed before does not open',
+      );
     // imported once: an HMAC or a cipher given the raw bytes imports them again on every call
     const pairwiseSalt = createSecretKey(pairwiseSecret);
-    const sealKey = createSecretKey(sealSecret);
     const clients = new ClientRegistry(storage, now);
     const signTransactions = new SignTransactions(storage, now);
     const identities = new ReleasedIdentities(storage, sealKey);

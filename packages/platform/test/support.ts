@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createPlatform, type Platform, type PlatformOptions } from '@honnin/platform';
 import { createMetrics, listen } from '@honnin/runtime';
 import { isolatedStorage, type StorageBackend } from '@honnin/runtime/testing';
@@ -25,6 +26,7 @@ export async function startTestPlatform(
     publicUrl: url,
     storage: options,
     adminToken: 'test-admin-token-0123456789',
+    sealKey: randomBytes(32),
     metrics: createMetrics({ defaultMetrics: false }),
     verification: {
       jlisUrl: 'http://127.0.0.1:9',
