@@ -1,5 +1,6 @@
 import { definePart, listen, port, z } from '@honnin/runtime';
-import { randomStaffPassword } from '../web/staff.ts';
+import { CREDENTIALS, credential } from '@honnin/runtime/credentials';
+import { randomStaffPassword, staffPasswordBanner } from '../web/staff.ts';
 import { createDipsService } from './service.ts';
 
 /**
@@ -19,14 +20,20 @@ export const dipsPart = definePart({
     /** the platform's issuer URL; the platform part's URL when absent */
     issuer: z.string().url().optional(),
     mailFrom: z.string().default('ドローン登録システム <noreply@dips.localhost>'),
-    /** the staff pages' password; a random one, printed at start, when absent */
+    /** the staff pages' password; else <dataDir>/credentials/dips-staff-password (generated once) */
     staffPassword: z.string().min(8).optional(),
     idleMinutes: z.coerce.number().int().min(1).default(60),
     authWindowMinutes: z.coerce.number().int().min(1).default(5),
   }),
   async start(ctx) {
     const publicUrl = ctx.urls.dips ?? `http://${ctx.shared.publicHost}:${ctx.config.port}`;
-    const staffPassword = ctx.config.staffPassword ?? randomStaffPassword();
+    const { dataDir } = ctx.shared;
+    const staffPassword = credential(
+      dataDir,
+      CREDENTIALS.dipsStaffPassword,
+      ctx.config.staffPassword,
+      randomStaffPassword,
+    );
     const service = await createDipsService({
       storage: { dataDir: ctx.shared.dataDir, databaseUrl: ctx.shared.databaseUrl },
       publicUrl,
@@ -40,7 +47,12 @@ export const dipsPart = definePart({
       idleTimeoutMs: ctx.config.idleMinutes * 60_000,
       authWindowMs: ctx.config.authWindowMinutes * 60_000,
     });
-    await listen(service.app, ctx.config.port, ctx.shared.host);
+    try {
+      await listen(service.app, ctx.config.port, ctx.shared.host);
+    } catch (e) {
+      await service.close();
+      throw e;
+    }
     return {
       name: 'dips',
       urls: {
@@ -48,7 +60,13 @@ export const dipsPart = definePart({
         staff: `${publicUrl}/staff`,
         jwks: `${publicUrl}/.well-known/jwks.json`,
       },
-      banner: ctx.config.staffPassword ? [] : [`staff password: ${staffPassword}`],
+      banner: staffPasswordBanner(
+        ctx.shared,
+        'dips.staffPassword',
+        ctx.config.staffPassword,
+        CREDENTIALS.dipsStaffPassword,
+        staffPassword,
+      ),
       close: () => service.close(),
     };
   },

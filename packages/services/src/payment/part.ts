@@ -1,9 +1,10 @@
 import { definePart, listen, openMigratedStorage, port, z } from '@honnin/runtime';
+import { CREDENTIALS, credential, credentialPath, randomSecret } from '@honnin/runtime/credentials';
 import { createPaymentServer } from './server.ts';
 import { type PaymentDB, paymentMigrations } from './store.ts';
 
-/** The demo merchant key, shared with the qualifications part's default. */
-export const DEMO_SECRET_KEY = 'sk_test_honnin_demo_merchant';
+/** A merchant key as card-payment providers write them (generated once, shared with the qualifications part). */
+export const paymentKey = () => `sk_test_${randomSecret()}`;
 
 /** The simulated card-payment provider as a part of `honnin start`. */
 export const paymentPart = definePart({
@@ -11,10 +12,12 @@ export const paymentPart = definePart({
   title: '決済代行（シミュレータ） / card-payment provider (simulator)',
   config: z.object({
     port: port.default(7006),
-    /** the merchant's secret key for the API */
-    secretKey: z.string().min(16).default(DEMO_SECRET_KEY),
+    /** the merchant's secret key for the API; else <dataDir>/credentials/payment-secret-key (generated once) */
+    secretKey: z.string().min(16).optional(),
   }),
   async start(ctx) {
+    const { dataDir, demo } = ctx.shared;
+    const secretKey = credential(dataDir, CREDENTIALS.paymentSecretKey, ctx.config.secretKey, paymentKey);
     const storage = await openMigratedStorage<PaymentDB>(
       { part: 'payment', dataDir: ctx.shared.dataDir, databaseUrl: ctx.shared.databaseUrl },
       paymentMigrations,
@@ -22,7 +25,7 @@ export const paymentPart = definePart({
     const app = createPaymentServer({
       storage,
       publicUrl: ctx.urls.payment ?? `http://${ctx.shared.publicHost}:${ctx.config.port}`,
-      secretKey: ctx.config.secretKey,
+      secretKey,
       logger: ctx.logger,
       metrics: ctx.metrics,
     });
@@ -35,7 +38,16 @@ export const paymentPart = definePart({
     return {
       name: 'payment',
       urls: { api: `${ctx.urls.payment}/v1` },
-      banner: ['test cards: 4111 1111 1111 1111 (approved), 4000 0000 0000 0002 (declined)'],
+      banner: [
+        'test cards: 4111 1111 1111 1111 (approved), 4000 0000 0000 0002 (declined)',
+        ...(ctx.config.secretKey
+          ? []
+          : [
+              demo
+                ? `merchant secret key: ${secretKey}`
+                : `merchant secret key: ${credentialPath(dataDir, CREDENTIALS.paymentSecretKey)}`,
+            ]),
+      ],
       async close() {
         await app.close();
         await storage.close();

@@ -200,6 +200,31 @@ export function createPaymentServer(opts: {
       .type('text/html; charset=utf-8')
       .send(renderPage(SITE, { lang: lang(req), url: req.url, flash: [] }, content));
 
+  // The provider's own front page: what this simulator is and which test cards do what.
+  app.get('/', async (req, reply) => {
+    const l = lang(req);
+    const cards: [string, Text][] = [
+      ['4111 1111 1111 1111', { ja: '承認されます', en: 'approved' }],
+      ['4000 0000 0000 0002', { ja: 'カード会社により拒否されます', en: 'declined by the issuer' }],
+      ['4000 0000 0000 9995', { ja: '利用可能額不足で拒否されます', en: 'declined: insufficient funds' }],
+    ];
+    return page(req, reply, {
+      title: { ja: 'カード決済（シミュレータ）', en: 'Card payment (simulator)' },
+      body: html`<p>${tr(l, {
+        ja: '申請サービス（国家資格等オンライン）の手数料をクレジットカードで支払う画面を模したシミュレータです。お支払いは申請サービスの画面から始まります。実際の請求は発生しません。',
+        en: 'A simulator of the card payment pages the services (national qualifications online) send their fees to. A payment starts from the service’s page; nothing is ever charged.',
+      })}</p>
+<h2>${tr(l, { ja: 'テスト用カード番号', en: 'Test card numbers' })}</h2>
+<table><thead><tr><th scope="col">${tr(l, { ja: 'カード番号', en: 'Card number' })}</th><th scope="col">${tr(l, { ja: '結果', en: 'Result' })}</th></tr></thead><tbody>${cards.map(
+        ([n, t]) => html`<tr><td>${n}</td><td>${tr(l, t)}</td></tr>`,
+      )}</tbody></table>
+<p class="muted">${tr(l, {
+        ja: '有効期限は未来の月、セキュリティコードは任意の3桁（American Expressは4桁）、名義は半角英字です。加盟店API: POST /v1/checkouts、GET /v1/payments/{id}（シークレットキーによるBearer認証）。',
+        en: 'Any future expiry month, any 3-digit security code (4 for American Express), the holder in Latin letters. Merchant API: POST /v1/checkouts, GET /v1/payments/{id} (Bearer secret key).',
+      })}</p>`,
+    });
+  });
+
   const load = async (req: FastifyRequest<{ Params: { id: string } }>, checkToken: boolean) => {
     const p = await db.selectFrom('payment').selectAll().where('id', '=', req.params.id).executeTakeFirst();
     if (!p) throw new HonninError('payment_unknown', 'no such payment', { status: 404 });

@@ -1,11 +1,11 @@
 import { definePart, envBoolean, HonninError, listen, port, z } from '@honnin/runtime';
+import { CREDENTIALS, credential } from '@honnin/runtime/credentials';
 import { hostedCheckoutGateway } from '../payment/gateway.ts';
-import { DEMO_SECRET_KEY } from '../payment/part.ts';
+import { paymentKey } from '../payment/part.ts';
 import { relyingPartyMigrations } from '../relying-party/store.ts';
-import { randomStaffPassword } from '../web/staff.ts';
+import { randomStaffPassword, staffPasswordBanner } from '../web/staff.ts';
 import { CATALOGUE } from './catalogue.ts';
 import { enrollWithOfficialCa } from './certificate/signing-keys.ts';
-import { DEMO_ENROLLMENT_TOKEN } from './official-ca/part.ts';
 import { openRegistry, type Registry } from './registry/registry.ts';
 import { createQualificationsService } from './service.ts';
 
@@ -29,11 +29,13 @@ export const qualificationsPart = definePart({
     verifyUrl: z.string().url().optional(),
     /** the official-status CA that certifies the signing key; the gpki part when absent */
     caUrl: z.string().url().optional(),
-    enrollmentToken: z.string().min(16).default(DEMO_ENROLLMENT_TOKEN),
+    /** what this system presents to the CA; else <dataDir>/credentials/gpki-enrollment-token (shared with the gpki part) */
+    enrollmentToken: z.string().min(16).optional(),
     /** the card-payment provider; the payment part when absent */
     paymentUrl: z.string().url().optional(),
-    paymentSecretKey: z.string().min(16).default(DEMO_SECRET_KEY),
-    /** the staff pages' password; a random one, printed at start, when absent */
+    /** the merchant's key at the provider; else <dataDir>/credentials/payment-secret-key (shared with the payment part) */
+    paymentSecretKey: z.string().min(16).optional(),
+    /** the staff pages' password; else <dataDir>/credentials/qualifications-staff-password (generated once) */
     staffPassword: z.string().min(8).optional(),
     /** encrypts the record-signing key at rest */
     keyPassphrase: z.string().optional(),
@@ -45,17 +47,26 @@ export const qualificationsPart = definePart({
     const c = ctx.config;
     const host = `http://${ctx.shared.publicHost}`;
     const publicUrl = ctx.urls.qualifications ?? `${host}:${c.port}`;
-    const staffPassword = c.staffPassword ?? randomStaffPassword();
+    const { dataDir } = ctx.shared;
+    const staffPassword = credential(
+      dataDir,
+      CREDENTIALS.qualificationsStaffPassword,
+      c.staffPassword,
+      randomStaffPassword,
+    );
     const service = await createQualificationsService({
       storage: { dataDir: ctx.shared.dataDir, databaseUrl: ctx.shared.databaseUrl },
       publicUrl,
       verifyUrl: c.verifyUrl ?? ctx.urls.verify ?? `${host}:7008`,
       issuer: c.issuer ?? ctx.urls.platform ?? `${host}:7002`,
       clientId: c.clientId,
-      enroll: enrollWithOfficialCa(c.caUrl ?? ctx.urls.gpki ?? `${host}:7009`, c.enrollmentToken),
+      enroll: enrollWithOfficialCa(
+        c.caUrl ?? ctx.urls.gpki ?? `${host}:7009`,
+        credential(dataDir, CREDENTIALS.gpkiEnrollmentToken, c.enrollmentToken),
+      ),
       payments: hostedCheckoutGateway({
         baseUrl: c.paymentUrl ?? ctx.urls.payment ?? `${host}:7006`,
-        secretKey: c.paymentSecretKey,
+        secretKey: credential(dataDir, CREDENTIALS.paymentSecretKey, c.paymentSecretKey, paymentKey),
       }),
       staffPassword,
       sandbox: c.sandbox,
@@ -64,7 +75,13 @@ export const qualificationsPart = definePart({
       logger: ctx.logger,
       metrics: ctx.metrics,
     });
-    const banner = c.staffPassword ? [] : [`staff password: ${staffPassword}`];
+    const banner = staffPasswordBanner(
+      ctx.shared,
+      'qualifications.staffPassword',
+      c.staffPassword,
+      CREDENTIALS.qualificationsStaffPassword,
+      staffPassword,
+    );
     try {
       // certify the signing key now when the CA is up; otherwise at the first issue
       const key = await service.registry.keys.active();
@@ -96,7 +113,10 @@ export const qualificationsPart = definePart({
       const host = `http://${shared.publicHost}`;
       const registry = await openRegistry({
         storage: { dataDir: shared.dataDir, databaseUrl: shared.databaseUrl },
-        enroll: enrollWithOfficialCa(c.caUrl ?? `${host}:7009`, c.enrollmentToken),
+        enroll: enrollWithOfficialCa(
+          c.caUrl ?? `${host}:7009`,
+          credential(shared.dataDir, CREDENTIALS.gpkiEnrollmentToken, c.enrollmentToken),
+        ),
         verifyBaseUrl: c.verifyUrl ?? `${host}:7008`,
         keyPassphrase: c.keyPassphrase,
         extraMigrations: relyingPartyMigrations,

@@ -1,17 +1,19 @@
 import { definePart, listen, openMigratedStorage, port, z } from '@honnin/runtime';
+import { CREDENTIALS, credential } from '@honnin/runtime/credentials';
 import { CRL_REASONS, type CrlReasonName, OfficialCa, OfficialCaError } from './authority.ts';
 import { createOfficialCaServer } from './server.ts';
 import { type OfficialCaDB, officialCaMigrations } from './store.ts';
-
-/** What the demo qualification system presents to enroll its key (configure a real secret otherwise). */
-export const DEMO_ENROLLMENT_TOKEN = 'honnin-demo-gpki-enrollment';
 
 const config = z.object({
   port: port.default(7009),
   /** encrypts the CA key at rest */
   keyPassphrase: z.string().optional(),
-  /** what a subscriber (the qualification system) presents to have its key certified */
-  enrollmentToken: z.string().min(16).default(DEMO_ENROLLMENT_TOKEN),
+  /**
+   * what a subscriber (the qualification system) presents to have its key
+   * certified; else <dataDir>/credentials/gpki-enrollment-token (generated once,
+   * read by the qualifications part)
+   */
+  enrollmentToken: z.string().min(16).optional(),
 });
 
 async function openCa(
@@ -40,14 +42,21 @@ export const officialCaPart = definePart({
   config,
   async start(ctx) {
     const base = ctx.urls.gpki ?? `http://${ctx.shared.publicHost}:${ctx.config.port}`;
+    const enrollmentToken = credential(
+      ctx.shared.dataDir,
+      CREDENTIALS.gpkiEnrollmentToken,
+      ctx.config.enrollmentToken,
+    );
     const { ca, storage } = await openCa(ctx.shared, `${base}/crl`, ctx.config.keyPassphrase);
-    const app = createOfficialCaServer({
-      ca,
-      enrollmentToken: ctx.config.enrollmentToken,
-      logger: ctx.logger,
-      metrics: ctx.metrics,
-    });
-    await listen(app, ctx.config.port, ctx.shared.host);
+    const app = createOfficialCaServer({ ca, enrollmentToken, logger: ctx.logger, metrics: ctx.metrics });
+    try {
+      await listen(app, ctx.config.port, ctx.shared.host);
+    } catch (e) {
+      // a port in use: nothing of this part stays open
+      await app.close();
+      await storage.close();
+      throw e;
+    }
     return {
       name: 'gpki',
       urls: { root: `${base}/ca.crt`, crl: `${base}/crl` },
