@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HonninError, type SharedState } from '@honnin/runtime';
 import type { ItemClaim } from '../oidc/provider.ts';
-import type { OutcomeCode } from '../outcomes.ts';
+import { FlowError, type OutcomeCode } from '../outcomes.ts';
 
 export type FlowKind = 'login' | 'sign';
 
@@ -62,6 +63,9 @@ export interface Flow {
   outcome?: { code: OutcomeCode; detail?: string | undefined } | undefined;
 }
 
+/** Compare-and-set rounds before an update gives up (each round one writer wins). */
+const UPDATE_ATTEMPTS = 20;
+
 /** The id the relying party knows a flow by: its signing transaction's, else the flow's (`txn`). */
 export const transactionId = (flow: Flow) => flow.signTransactionId ?? flow.id;
 
@@ -99,7 +103,10 @@ export class FlowStore {
 
   async get(id: string): Promise<Flow | undefined> {
     const raw = await this.#state.get(`flow:${id}`);
-    if (!raw) return undefined;
+    return raw ? this.#parse(raw) : undefined;
+  }
+
+  #parse(raw: string): Flow {
     const flow = JSON.parse(raw) as Flow;
     if (flow.stage !== 'done' && flow.stage !== 'failed' && flow.expiresAt <= this.#now())
       // a live flow's outcome is why it could not finish yet (J-LIS unreachable): it ends with that
@@ -119,13 +126,39 @@ export class FlowStore {
     return id ? this.get(id) : undefined;
   }
 
-  /** Applies a change and tells every page following the flow. */
+  /**
+   * Applies a change and tells every page following the flow. Compare-and-set:
+   * the change is computed from the stored flow and written only if nobody wrote
+   * in between (another request, another instance), else computed again, so no
+   * write is lost. An ended flow takes no more changes: a failed one (cancelled,
+   * expired …) answers with its outcome, a done one never goes back.
+   */
   async update(id: string, change: (f: Flow) => Partial<Flow>): Promise<Flow> {
-    const current = await this.require(id);
-    const next = { ...current, ...change(current) };
-    await this.#write(next);
-    await this.#state.publish(`flow:${id}`, next.stage);
-    return next;
+    for (let attempt = 1; ; attempt++) {
+      const raw = await this.#state.get(`flow:${id}`);
+      if (!raw)
+        throw new HonninError('flow_not_found', 'this authorization is unknown or has ended', {
+          status: 404,
+        });
+      const current = this.#parse(raw);
+      const delta = change(current);
+      if (Object.keys(delta).length === 0) return current;
+      if (current.stage === 'failed')
+        throw new FlowError(current.outcome?.code ?? 'flow_expired', undefined, { status: 409 });
+      if (current.stage === 'done' && delta.stage !== undefined && delta.stage !== 'done')
+        throw new HonninError('flow_finished', 'the citizen has already allowed this authorization', {
+          status: 409,
+        });
+      const next = { ...current, ...delta };
+      if (await this.#state.compareAndSet(`flow:${id}`, raw, JSON.stringify(next), this.#ttl(next))) {
+        await this.#state.publish(`flow:${id}`, next.stage);
+        return next;
+      }
+      if (attempt >= UPDATE_ATTEMPTS)
+        throw new HonninError('flow_busy', 'this authorization is being changed; try again', { status: 503 });
+      // others are writing the same flow: step aside a moment, by a random amount
+      await sleep(Math.random() * 5 * attempt);
+    }
   }
 
   /** Ends the flow with an outcome, unless it has already ended. */

@@ -200,12 +200,14 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
         );
       }
     };
-    const unsubscribe = await d.flows.subscribe(flow.id, () => void push().catch(() => {}));
+    // the clean-up is in place before the first await: a browser gone meanwhile still ends both
+    const subscription = d.flows.subscribe(flow.id, () => void push().catch(() => {}));
     const tick = setInterval(() => void push().catch(() => {}), d.qr.policy.stepMs);
     stream.onClose(() => {
       clearInterval(tick);
-      void unsubscribe();
+      subscription.then((unsubscribe) => unsubscribe()).catch(() => {});
     });
+    await subscription;
     await push();
   });
 

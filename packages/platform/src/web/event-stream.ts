@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export interface EventStream {
   send(event: string, data: unknown): void;
-  /** runs when the browser goes away (or the server closes) */
+  /** runs when the browser goes away (or the server closes); at once if it already has */
   onClose(fn: () => void): void;
   readonly closed: boolean;
 }
@@ -44,12 +44,16 @@ export class EventStreams {
     };
     req.raw.on('close', close);
     res.on('close', close);
+    // a browser that left before the stream opened fires no 'close' any more
+    if (res.destroyed || !res.socket || res.socket.destroyed) close();
     return {
       send: (event, data) => {
         if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       },
       onClose: (fn) => {
-        closers.push(fn);
+        // registered after the browser left (a route awaited meanwhile): clean up now, not never
+        if (closed) fn();
+        else closers.push(fn);
       },
       get closed() {
         return closed;

@@ -14,6 +14,11 @@ export interface SharedState {
   setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean>;
   /** Returns the value and deletes it in one step (single-use codes). */
   take(key: string): Promise<string | null>;
+  /**
+   * Stores `value` only while the key still holds `expected` (null: absent); true
+   * when it stored. What read-modify-write callers retry on, across instances.
+   */
+  compareAndSet(key: string, expected: string | null, value: string, ttlMs?: number): Promise<boolean>;
   del(key: string): Promise<void>;
   /** Increments; the first increment starts the key's lifetime. */
   incr(key: string, ttlMs: number): Promise<number>;
@@ -71,6 +76,11 @@ export class MemoryState implements SharedState {
     this.#map.delete(this.#k(key));
     return e?.value ?? null;
   }
+  async compareAndSet(key: string, expected: string | null, value: string, ttlMs?: number) {
+    if ((this.#live(key)?.value ?? null) !== expected) return false;
+    await this.set(key, value, ttlMs);
+    return true;
+  }
   async del(key: string) {
     this.#map.delete(this.#k(key));
   }
@@ -101,6 +111,21 @@ export class MemoryState implements SharedState {
     this.#subs.clear();
   }
 }
+
+// one script, so nothing runs between the comparison and the write
+const COMPARE_AND_SET = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '0' then
+  if current then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+if tonumber(ARGV[4]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+else
+  redis.call('SET', KEYS[1], ARGV[3])
+end
+return 1`;
 
 export class RedisState implements SharedState {
   readonly kind = 'redis' as const;
@@ -142,6 +167,20 @@ export class RedisState implements SharedState {
   }
   take(key: string) {
     return this.#run(() => this.#cmd.getdel(this.#k(key)));
+  }
+  async compareAndSet(key: string, expected: string | null, value: string, ttlMs?: number) {
+    const r = await this.#run(() =>
+      this.#cmd.eval(
+        COMPARE_AND_SET,
+        1,
+        this.#k(key),
+        expected === null ? '0' : '1',
+        expected ?? '',
+        value,
+        Math.ceil(ttlMs ?? 0),
+      ),
+    );
+    return r === 1;
   }
   async del(key: string) {
     await this.#run(() => this.#cmd.del(this.#k(key)));
