@@ -254,12 +254,19 @@ export class CardVerifier {
 
   /**
    * The citizen these serials belong to (`known` when just looked up; else looked up, after
-   * linking may have added one; else a new one); records every serial.
+   * linking may have added one; else a new one); records every serial. Two first logins
+   * with one certificate at once both make a citizen, but only one mapping row per serial
+   * (its key) can be stored: each reads the stored one back and uses its citizen, so one
+   * person keeps one `sub`; the citizen that lost is removed.
    */
   async #citizenFor(serials: { purpose: string; serial: string }[], known?: string): Promise<string> {
     const now = this.#now();
-    const citizenId = known ?? (await this.#knownCitizen(serials)) ?? (await this.#newCitizen(now));
-    for (const s of serials) {
+    const found = known ?? (await this.#knownCitizen(serials));
+    const created = found ? undefined : await this.#newCitizen(now);
+    let citizenId = (found ?? created)!;
+    // the auth certificate names the citizen first: a login with it may be racing this one
+    const ordered = [...serials].sort((a, b) => Number(b.purpose === 'auth') - Number(a.purpose === 'auth'));
+    for (const [i, s] of ordered.entries()) {
       await this.#storage.db
         .insertInto('citizen_certificate')
         .values({
@@ -271,7 +278,17 @@ export class CardVerifier {
         })
         .onConflict((oc) => oc.columns(['purpose', 'serial']).doUpdateSet({ last_seen_at: now }))
         .execute();
+      if (i > 0 || !created) continue;
+      const stored = await this.#storage.db
+        .selectFrom('citizen_certificate')
+        .select('citizen_id')
+        .where('purpose', '=', s.purpose)
+        .where('serial', '=', s.serial)
+        .executeTakeFirstOrThrow();
+      citizenId = stored.citizen_id;
     }
+    if (created && created !== citizenId)
+      await this.#storage.db.deleteFrom('citizen').where('id', '=', created).execute();
     return citizenId;
   }
 
