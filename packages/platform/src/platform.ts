@@ -129,14 +129,20 @@ export async function createPlatform(o: PlatformOptions): Promise<Platform> {
     // imported once: an HMAC or a cipher given the raw bytes imports them again on every call
     const pairwiseSalt = createSecretKey(pairwiseSecret);
     const clients = new ClientRegistry(storage, now);
-    const signTransactions = new SignTransactions(storage, now);
+    const accessTokenSeconds = o.accessTokenSeconds ?? 600;
+    // a result is fetched with the access token of the authorization that signed: kept no longer
+    const signTransactions = new SignTransactions(storage, {
+      sealKey,
+      now,
+      resultMs: accessTokenSeconds * 1000 + 60_000,
+    });
+    await signTransactions.sealClearResults();
     const identities = new ReleasedIdentities(storage, sealKey);
     const events = new EventLog(storage, now);
     const fees = new Fees(storage, now);
     const keys = new SigningKeys(storage, { schedule: o.keySchedule, now });
     const flows = new FlowStore(state, now);
     const qr = new QrCodes(qrSecret, o.qrPolicy ?? DEFAULT_QR_POLICY);
-    const accessTokenSeconds = o.accessTokenSeconds ?? 600;
     const flowTtlMs = o.flowTtlMs ?? 600_000;
     const adapter = kyselyAdapter(storage, { clients, now });
     const host = new ProviderHost(keys, (jwks) =>
@@ -226,8 +232,8 @@ export async function createPlatform(o: PlatformOptions): Promise<Platform> {
     });
 
     const maintenance = setInterval(() => {
-      void Promise.all([host.refresh(), sweepExpired(storage, now())]).catch((err) =>
-        logger.warn({ err }, 'platform maintenance failed'),
+      void Promise.all([host.refresh(), sweepExpired(storage, now()), signTransactions.sweepResults()]).catch(
+        (err) => logger.warn({ err }, 'platform maintenance failed'),
       );
     }, o.maintenanceMs ?? 60_000);
     maintenance.unref();

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { jlisPart } from '@honnin/jlis/part';
-import { createMetrics, createSharedState, silentLogger } from '@honnin/runtime';
+import { createSharedState } from '@honnin/runtime';
 import { storageBackends } from '@honnin/runtime/testing';
 import { CitizenPhone } from '../../../e2e/support/citizen.ts';
 import { registerRelyingParty, tapSession } from '../../../e2e/support/honnin.ts';
+import { stopPart } from '../../../e2e/support/part-restart.ts';
 import { DemoRelyingParty } from '../../../e2e/support/relying-party.ts';
 import { bindPhone, finishOnPc, startOnPc } from '../../../e2e/support/service-page.ts';
 import { startTestSystem, type TestSystem } from '../../../e2e/support/system.ts';
-import { loadHonninConfig } from '../../cli/src/config.ts';
 import { FlowStore } from '../src/flows/flow.ts';
 
 /**
@@ -39,33 +38,7 @@ for (const backend of storageBackends()) {
       await system?.close();
     });
 
-    /** Stops the running J-LIS part (server and store); the function returned starts it again on its port. */
-    async function stopJlis(): Promise<() => Promise<void>> {
-      const parts = system.system.parts;
-      const i = parts.findIndex((p) => p.name === 'jlis');
-      await parts[i]!.close();
-      return async () => {
-        const config = loadHonninConfig({
-          file: null,
-          env: {},
-          overrides: {
-            dataDir: system.dataDir,
-            logLevel: 'warn',
-            demo: true,
-            ...(system.databaseUrl ? { databaseUrl: system.databaseUrl } : {}),
-            jlis: { port: Number(new URL(system.urls.jlis!).port) },
-          },
-        });
-        parts[i] = await jlisPart.start({
-          shared: config,
-          config: config.jlis as never,
-          logger: silentLogger(),
-          metrics: createMetrics({ defaultMetrics: false }),
-          urls: system.system.urls,
-          smtpUrl: '',
-        });
-      };
-    }
+    const stopJlis = () => stopPart(system, 'jlis');
 
     const refused = (e: unknown) => {
       const err = e as { code?: string; status?: number };
@@ -118,7 +91,7 @@ for (const backend of storageBackends()) {
       assert.equal(signed.view?.stage, 'done');
       const r = await finishOnPc(p);
       assert.ok(r.ok, `${r.errorCode} ${r.errorDescription}`);
-      assert.equal((r.signResult?.verification as { valid?: boolean }).valid, true);
+      assert.equal((r.signResult!.verification as { valid?: boolean }).valid, true);
     });
 
     test('中止 while J-LIS is down: the service gets temporarily_unavailable, not a cancellation', async () => {

@@ -85,6 +85,12 @@ export function signingApiRoutes(app: FastifyInstance, d: SigningApiDeps): void 
           status: 404,
         },
       );
+    if (tx.status === 'completed' && tx.resultGone)
+      throw new HonninError(
+        'sign_result_gone',
+        'the result was fetched already, or not in time: the platform keeps no copy',
+        { status: 410 },
+      );
     const client = await d.clients.require(holder.clientId);
     const { cms, ...verification } = tx.verification ?? {};
     const body = {
@@ -105,8 +111,10 @@ export function signingApiRoutes(app: FastifyInstance, d: SigningApiDeps): void 
           }
         : {}),
     };
-    await d.events.record(tx.id, tx.clientId, 'result_fetched');
     const jwe = await d.encryption.encrypt(client, body);
+    // handed over: the signer's certificate and items leave the platform with it
+    if (tx.status === 'completed') await d.transactions.dropResult(tx.id);
+    await d.events.record(tx.id, tx.clientId, 'result_fetched');
     if (jwe) return reply.header('content-type', 'application/jose').send(jwe);
     return body;
   });

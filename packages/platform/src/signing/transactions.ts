@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
 import { decodeDigestInfo, encodeDigestInfo, type HashAlgorithm } from '@honnin/jpki/signature/digest-info';
 import { HonninError, type Storage, z } from '@honnin/runtime';
 import type { PlatformDB } from '../store/schema.ts';
+import { seal, unseal } from '../store/secrets.ts';
 
 const HASHES: Record<string, HashAlgorithm> = {
   'SHA-256': 'sha256',
@@ -91,16 +92,37 @@ export interface SignTransaction {
   certificate?: Uint8Array | undefined;
   verification?: Record<string, unknown> | undefined;
   errorCode?: string | undefined;
+  /** completed, and its result is gone: fetched by the relying party, or kept past `resultMs` */
+  resultGone?: boolean | undefined;
 }
 
-/** Signing transactions: prepared by a relying party, signed in the app, fetched once done. */
+/** What a completed transaction keeps, sealed, until the relying party fetches it. */
+interface SealedResult {
+  signature: string;
+  certificate: string;
+  verification: Record<string, unknown>;
+}
+
+/**
+ * Signing transactions: prepared by a relying party, signed in the app, fetched
+ * once done. The result (signature, signature certificate, the signer's 4
+ * items) is kept sealed with the platform's seal key, and only until the
+ * relying party has fetched it or could no longer (`resultMs` after completion).
+ */
 export class SignTransactions {
   readonly #storage: Storage<PlatformDB>;
+  readonly #sealKey: KeyObject;
   readonly #now: () => number;
+  readonly #resultMs: number;
 
-  constructor(storage: Storage<PlatformDB>, now: () => number = Date.now) {
+  constructor(
+    storage: Storage<PlatformDB>,
+    o: { sealKey: KeyObject; now?: (() => number) | undefined; resultMs: number },
+  ) {
     this.#storage = storage;
-    this.#now = now;
+    this.#sealKey = o.sealKey;
+    this.#now = o.now ?? Date.now;
+    this.#resultMs = o.resultMs;
   }
 
   async create(clientId: string, req: SignatureRequest): Promise<SignTransaction> {
@@ -125,6 +147,7 @@ export class SignTransactions {
         certificate: null,
         verification: null,
         error_code: null,
+        sealed_result: null,
       })
       .execute();
     return (await this.find(id))!;
@@ -141,7 +164,16 @@ export class SignTransactions {
     const tx = fromRow(row);
     if (tx.status === 'pending' && tx.expiresAt <= this.#now())
       return { ...tx, status: 'failed', errorCode: 'flow_expired' };
-    return tx;
+    if (tx.status !== 'completed') return tx;
+    if (!row.sealed_result || (tx.completedAt ?? 0) + this.#resultMs <= this.#now())
+      return { ...tx, resultGone: true };
+    const r = JSON.parse(unseal(this.#sealKey, row.sealed_result)) as SealedResult;
+    return {
+      ...tx,
+      signature: new Uint8Array(Buffer.from(r.signature, 'base64')),
+      certificate: new Uint8Array(Buffer.from(r.certificate, 'base64')),
+      verification: r.verification,
+    };
   }
 
   /** Records the signature; only a pending transaction completes (once). */
@@ -162,14 +194,75 @@ export class SignTransactions {
         completed_at: this.#now(),
         citizen_id: r.citizenId,
         grant_id: r.grantId,
-        signature: r.signature,
-        certificate: r.certificate,
-        verification: JSON.stringify(r.verification),
+        sealed_result: this.#seal(r),
       })
       .where('id', '=', id)
       .where('status', '=', 'pending')
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
+  }
+
+  #seal(r: { signature: Uint8Array; certificate: Uint8Array; verification: Record<string, unknown> }) {
+    const result: SealedResult = {
+      signature: Buffer.from(r.signature).toString('base64'),
+      certificate: Buffer.from(r.certificate).toString('base64'),
+      verification: r.verification,
+    };
+    return seal(this.#sealKey, JSON.stringify(result));
+  }
+
+  /** The relying party has its result: the platform keeps no copy. */
+  async dropResult(id: string): Promise<void> {
+    await this.#storage.db
+      .updateTable('sign_transaction')
+      .set({ sealed_result: null, signature: null, certificate: null, verification: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Drops the results no relying party fetched in time; returns how many. */
+  async sweepResults(): Promise<number> {
+    const r = await this.#storage.db
+      .updateTable('sign_transaction')
+      .set({ sealed_result: null })
+      .where('sealed_result', 'is not', null)
+      .where('completed_at', '<=', this.#now() - this.#resultMs)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  /**
+   * Results older versions kept in clear (signature, certificate, verification
+   * columns): sealed now, at start, once the seal key is known. Idempotent.
+   */
+  async sealClearResults(): Promise<number> {
+    const rows = await this.#storage.db
+      .selectFrom('sign_transaction')
+      .select(['id', 'status', 'signature', 'certificate', 'verification'])
+      .where((eb) =>
+        eb.or([
+          eb('signature', 'is not', null),
+          eb('certificate', 'is not', null),
+          eb('verification', 'is not', null),
+        ]),
+      )
+      .execute();
+    for (const row of rows) {
+      const sealed =
+        row.status === 'completed'
+          ? this.#seal({
+              signature: new Uint8Array(row.signature ?? []),
+              certificate: new Uint8Array(row.certificate ?? []),
+              verification: row.verification ? JSON.parse(row.verification) : {},
+            })
+          : null;
+      await this.#storage.db
+        .updateTable('sign_transaction')
+        .set({ sealed_result: sealed, signature: null, certificate: null, verification: null })
+        .where('id', '=', row.id)
+        .execute();
+    }
+    return rows.length;
   }
 
   async fail(id: string, errorCode: string): Promise<void> {
@@ -196,9 +289,6 @@ function fromRow(r: PlatformDB['sign_transaction']): SignTransaction {
     completedAt: r.completed_at === null ? undefined : Number(r.completed_at),
     citizenId: r.citizen_id ?? undefined,
     grantId: r.grant_id ?? undefined,
-    signature: r.signature ? new Uint8Array(r.signature) : undefined,
-    certificate: r.certificate ? new Uint8Array(r.certificate) : undefined,
-    verification: r.verification ? JSON.parse(r.verification) : undefined,
     errorCode: r.error_code ?? undefined,
   };
 }

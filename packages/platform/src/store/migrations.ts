@@ -162,4 +162,11 @@ export const migrations: Record<string, PartMigration<PlatformDB>> = {
         .execute();
     },
   },
+  // a signing result (signature, certificate, the signer's 4 items) sealed with the platform's
+  // seal key until fetched; rows from before are sealed at start (the key is not known here)
+  '003_sealed_sign_result': {
+    async up(db) {
+      await db.schema.alterTable('sign_transaction').addColumn('sealed_result', 'text').execute();
+    },
+  },
 };

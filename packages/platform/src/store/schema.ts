@@ -105,11 +105,13 @@ export interface PlatformDB {
     citizen_id: string | null;
     /** the grant whose access token may fetch the result */
     grant_id: string | null;
+    /** no longer written: results are sealed (sealed_result); rows of older versions are sealed at start */
     signature: Uint8Array | null;
     certificate: Uint8Array | null;
-    /** JSON: the platform's verification result */
     verification: string | null;
     error_code: string | null;
+    /** the result (signature, certificate, verification with the signer's 4 items), sealed until fetched or expired */
+    sealed_result: string | null;
   };
   /** what happened in a transaction (login flow or signing), for the relying party */
   transaction_event: {

@@ -149,18 +149,24 @@ for (const backend of storageBackends()) {
 
     test('a signing result counts only for the document asked, and only when verified (or a sandbox service takes the test answer)', async () => {
       const digest = sha256('申請書（署名するもの）');
-      const id = await rp.createSignTransaction({ digest, name: 'テスト文書' });
-      const start = await rp.authorize({
-        purpose: 'test.sign',
-        sessionId: 's6',
-        scope: ['openid', 'sign'],
-        signTransactionId: id,
-      });
-      const r = await rp.callback(await answer(start), 's6');
-      assert.equal(r.kind, 'success');
-      if (r.kind !== 'success') return;
+      // the platform hands a result over once: each check signs anew
+      let n = 0;
+      const signed = async () => {
+        const sessionId = `s6-${++n}`;
+        const id = await rp.createSignTransaction({ digest, name: 'テスト文書' });
+        const start = await rp.authorize({
+          purpose: 'test.sign',
+          sessionId,
+          scope: ['openid', 'sign'],
+          signTransactionId: id,
+        });
+        const r = await rp.callback(await answer(start), sessionId);
+        assert.equal(r.kind, 'success');
+        return { id, accessToken: r.kind === 'success' ? r.accessToken : '' };
+      };
       const refused = async (expected: Parameters<RelyingParty['signResult']>[2], detail: RegExp) => {
-        await assert.rejects(rp.signResult(id, r.accessToken, expected), (e: unknown) => {
+        const { id, accessToken } = await signed();
+        await assert.rejects(rp.signResult(id, accessToken, expected), (e: unknown) => {
           assert.ok(e instanceof RelyingPartyError);
           assert.equal(e.outcome, 'signature_invalid');
           assert.match(e.message, detail);
@@ -173,8 +179,13 @@ for (const backend of storageBackends()) {
       // the sandbox's unverified answer, at a service that is not in test mode
       await refused({ digest }, /not in test mode/);
       await refused({ digest, acceptTestResponse: false }, /not in test mode/);
-      const taken = await rp.signResult(id, r.accessToken, { digest, acceptTestResponse: true });
+      const { id, accessToken } = await signed();
+      const taken = await rp.signResult(id, accessToken, { digest, acceptTestResponse: true });
       assert.equal(taken.testResponse, true);
+      await assert.rejects(
+        rp.signResult(id, accessToken, { digest, acceptTestResponse: true }),
+        'fetched once: the platform keeps no copy',
+      );
     });
 
     test('a card without a signature certificate ends the signing with its outcome', async () => {
