@@ -8,22 +8,48 @@ export interface JlisTrust {
   generations: { id: string; purpose: 'auth' | 'signature'; crlPath: string }[];
 }
 
+/** How long J-LIS's CA list is kept, and how soon an unknown issuer may have it fetched again. */
+export interface TrustCaching {
+  /** the list is fetched again when older than this (new generations, withdrawn ones) */
+  refreshMs: number;
+  /** at most one fetch per this gap for certificates whose issuer is not in the list */
+  minGapMs: number;
+}
+
+export const DEFAULT_TRUST_CACHING: TrustCaching = { refreshMs: 6 * 3_600_000, minGapMs: 60_000 };
+
 /**
  * The platform operator's line to J-LIS as a registered signature verifier:
  * every request carries its API key; J-LIS unreachable is the flows'
  * `revocation_unavailable`. Also keeps J-LIS's CA certificates (every
- * generation), fetched once and again when a new generation appears.
+ * generation): fetched once, again after `refreshMs`, and again when a
+ * certificate names an issuer not in the list (a generation J-LIS added) — but
+ * not more than once per `minGapMs`, so forged certificates cannot make the
+ * platform fetch the list for each of them.
  */
 export class JlisConnection {
   readonly url: string;
   readonly #apiKey: string;
   readonly #fetch: typeof globalThis.fetch;
+  readonly #now: () => number;
+  readonly #caching: TrustCaching;
   #trust: Promise<JlisTrust> | undefined;
+  /** when the current list was asked for, and when it is to be asked for again */
+  #trustAskedAt = Number.NEGATIVE_INFINITY;
+  #trustStaleAt = Number.NEGATIVE_INFINITY;
 
-  constructor(o: { url: string; apiKey: string; fetch?: typeof globalThis.fetch | undefined }) {
+  constructor(o: {
+    url: string;
+    apiKey: string;
+    fetch?: typeof globalThis.fetch | undefined;
+    now?: (() => number) | undefined;
+    trustCaching?: Partial<TrustCaching> | undefined;
+  }) {
     this.url = o.url;
     this.#apiKey = o.apiKey;
     this.#fetch = o.fetch ?? globalThis.fetch;
+    this.#now = o.now ?? Date.now;
+    this.#caching = { ...DEFAULT_TRUST_CACHING, ...o.trustCaching };
   }
 
   /** A request with the verifier key; a network failure is `revocation_unavailable`. */
@@ -64,15 +90,36 @@ export class JlisConnection {
     return json;
   }
 
-  /** The trust anchors and CA generations; `refresh` fetches them again. */
+  /**
+   * The trust anchors and CA generations. `refresh` (an issuer not in the list)
+   * fetches them again unless the list was asked for less than `minGapMs` ago;
+   * callers meanwhile share the one fetch under way.
+   */
   trust(refresh = false): Promise<JlisTrust> {
-    if (refresh || !this.#trust) {
-      this.#trust = this.#loadTrust();
-      this.#trust.catch(() => {
-        this.#trust = undefined;
-      });
-    }
-    return this.#trust;
+    const now = this.#now();
+    const due =
+      !this.#trust ||
+      now >= this.#trustStaleAt ||
+      (refresh && now - this.#trustAskedAt >= this.#caching.minGapMs);
+    if (!due) return this.#trust!;
+    const previous = this.#trust;
+    this.#trustAskedAt = now;
+    this.#trustStaleAt = now + this.#caching.refreshMs;
+    const loading: Promise<JlisTrust> = this.#loadTrust().catch(async (e: unknown) => {
+      // J-LIS not answering a refresh: the list we have still holds, and is asked for again after the gap
+      const kept = await previous?.catch(() => undefined);
+      if (!kept) throw e;
+      this.#trustStaleAt = now + this.#caching.minGapMs;
+      return kept;
+    });
+    this.#trust = loading;
+    loading.catch(() => {
+      // nothing to keep: the next verification asks again
+      if (this.#trust !== loading) return;
+      this.#trust = undefined;
+      this.#trustAskedAt = Number.NEGATIVE_INFINITY;
+    });
+    return loading;
   }
 
   async #loadTrust(): Promise<JlisTrust> {
