@@ -139,7 +139,7 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
     };
   }
 
-  app.get<UidParams>('/interaction/:uid', async (req, reply) => {
+  app.get<UidParams & { Querystring: { cancel?: string } }>('/interaction/:uid', async (req, reply) => {
     const details = await interactionOf(req, reply);
     const lang = requestLang(req, reply, details.params.ui_locales);
     const flow = await flowOf(req, reply);
@@ -161,6 +161,7 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
           mobile: isMobile(req),
           texts,
           ...publicView(flow),
+          cancelTooLate: req.query.cancel === 'too_late' && flow.stage === 'done',
         },
       }),
     );
@@ -293,9 +294,20 @@ export function interactionRoutes(app: FastifyInstance, d: InteractionDeps): voi
     return finish(req, reply, flow);
   });
 
+  /**
+   * 中止 on the service's page. Before the citizen allows in the app it ends the
+   * flow (user_cancelled, and the app's next step is refused). Once they have
+   * allowed, the flow is done and 中止 comes too late: the page shows it done,
+   * and the login happens only when the citizen goes back to the service.
+   */
   app.post<UidParams>('/interaction/:uid/cancel', async (req, reply) => {
     const flow = await flowOf(req, reply);
-    return finish(req, reply, await d.flows.fail(flow.id, 'user_cancelled'));
+    const ended = await d.flows.fail(flow.id, 'user_cancelled');
+    if (ended.stage === 'done') {
+      await d.events.record(transactionId(flow), flow.clientId, 'cancel_refused');
+      return reply.redirect(`/interaction/${flow.uid}?cancel=too_late`, 303);
+    }
+    return finish(req, reply, ended);
   });
 
   // ── test mode (sandbox parity) ──────────────────────────────────────────

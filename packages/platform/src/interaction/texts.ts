@@ -49,6 +49,10 @@ const TEXTS = {
   back: { ja: '利用中のサービスへ戻る', en: 'Back to the service' },
   failed: { ja: '手続きを完了できませんでした', en: 'The procedure could not be completed' },
   cancel: { ja: '中止する', en: 'Cancel' },
+  cancelTooLate: {
+    ja: 'アプリで許可された後のため、中止できませんでした。サービスへ戻らない場合は、この画面を閉じてください。',
+    en: 'The app had already allowed this, so it could not be cancelled. To stop here, close this page without going back to the service.',
+  },
   connecting: { ja: '接続しています…', en: 'Connecting…' },
   testTitle: { ja: 'テスト応答', en: 'Test response' },
   testIntro: {

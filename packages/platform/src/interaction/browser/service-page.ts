@@ -15,6 +15,8 @@ interface Data {
   texts: ServiceTexts;
   stage: string;
   outcome?: { code: string; ja: string; en: string };
+  /** 中止 was pressed after the citizen allowed in the app (the server refused it) */
+  cancelTooLate?: boolean;
 }
 
 const d = pageData<Data>();
@@ -152,7 +154,11 @@ function render(s: { stage: string; outcome?: Data['outcome'] }): void {
   else if (stage === 'in_app')
     show(d.kind === 'sign' ? t.titleSign : t.titleLogin, h('p', {}, t.inApp), cancel());
   else if (stage === 'done') {
-    show(d.kind === 'sign' ? t.doneSign : t.doneLogin, postForm(`${base}/finish`, t.back));
+    show(
+      d.kind === 'sign' ? t.doneSign : t.doneLogin,
+      d.cancelTooLate && h('p', { class: 'error', id: 'cancel-too-late', role: 'alert' }, t.cancelTooLate),
+      postForm(`${base}/finish`, t.back),
+    );
     status(d.kind === 'sign' ? t.doneSign : t.doneLogin);
   } else if (stage === 'failed') {
     const why = s.outcome ? (lang === 'en' ? s.outcome.en : s.outcome.ja) : '';
