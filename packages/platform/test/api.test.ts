@@ -163,7 +163,11 @@ for (const backend of storageBackends()) {
     });
 
     test('the admin API manages clients behind its token', async () => {
-      assert.equal((await admin('/admin/clients', {}, 'wrong-token-wrong-token')).status, 401);
+      const wrong = await admin('/admin/clients', {}, 'wrong-token-wrong-token');
+      assert.equal(wrong.status, 401);
+      assert.equal(((await wrong.json()) as { error: string }).error, 'admin_unauthorized');
+      assert.match(wrong.headers.get('www-authenticate') ?? '', /^Bearer realm="platform-admin"/);
+      assert.equal((await fetch(`${t.url}/admin/clients`)).status, 401, 'no token at all');
       const created = await admin('/admin/clients', {
         method: 'POST',
         body: JSON.stringify({
