@@ -113,6 +113,24 @@ for (const backend of storageBackends()) {
       assert.match(r.errorDescription ?? '', /J-LIS/);
     });
 
+    test('中止 on the service page while J-LIS is down: temporarily_unavailable as well', async () => {
+      const card = await tapSession(system, 'デモ1');
+      const p = await startOnPc(rp, { scope: 'openid' });
+      const flowId = await bindPhone(p, phone);
+      const restart = await stopJlis();
+      try {
+        await assert.rejects(phone.readForLogin(flowId, card), refused);
+        await p.events.close();
+        await p.pc.submit(`${p.base}/cancel`, {});
+      } finally {
+        await restart();
+      }
+      const r = await p.result;
+      assert.equal(r.error, 'temporarily_unavailable');
+      assert.equal(r.errorCode, 'revocation_unavailable');
+      assert.equal((await phone.view(flowId)).outcome?.code, 'revocation_unavailable');
+    });
+
     test('中止 with J-LIS up is still the citizen cancelling', async () => {
       const p = await startOnPc(rp, { scope: 'openid' });
       const flowId = await bindPhone(p, phone);

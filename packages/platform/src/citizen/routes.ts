@@ -422,12 +422,8 @@ export class CitizenApp {
       const code = req.body?.code;
       if (!isOutcomeCode(code) || !APP_REPORTED.has(code))
         throw new HonninError('outcome_invalid', `the app may report only ${[...APP_REPORTED].join(', ')}`);
-      // giving up after J-LIS could not be asked: the service hears that it may try again later
-      const outcome =
-        code === 'user_cancelled' && flow.outcome?.code === 'revocation_unavailable'
-          ? 'revocation_unavailable'
-          : code;
-      const failed = await d.flows.fail(flow.id, outcome);
+      // (a cancel while J-LIS is unreachable ends as revocation_unavailable: FlowStore.fail)
+      const failed = await d.flows.fail(flow.id, code);
       await d.events.record(transactionId(flow), flow.clientId, 'app_reported', { error_code: code });
       return this.#view(failed, req);
     });

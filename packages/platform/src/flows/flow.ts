@@ -166,7 +166,15 @@ export class FlowStore {
     return this.update(id, (f) =>
       f.stage === 'done' || (f.stage === 'failed' && f.outcome)
         ? {}
-        : { stage: 'failed', outcome: { code, detail } },
+        : {
+            stage: 'failed',
+            // giving up (in the app or on the service's page) while J-LIS could not be
+            // asked: the service hears that it may try again later, not that the citizen refused
+            outcome:
+              code === 'user_cancelled' && f.outcome?.code === 'revocation_unavailable'
+                ? { code: 'revocation_unavailable', detail: 'cancelled while J-LIS was unreachable' }
+                : { code, detail },
+          },
     );
   }
 
