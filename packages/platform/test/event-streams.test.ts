@@ -12,7 +12,7 @@ import { startTestPlatform, type TestPlatform } from './support.ts';
 
 /** Waits for a condition the server reaches on its own (a socket's close), giving up after a while. */
 async function until(what: string, ok: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 400; i++) {
     if (await ok()) return;
     await sleep(25);
   }
@@ -129,7 +129,8 @@ describe('the service page’s live progress on redis', { skip: redis.skip }, ()
     const ac = new AbortController();
     const open = await fetch(`${url.href}/events`, { headers, signal: ac.signal });
     assert.equal(open.status, 200);
-    assert.equal(await subscribers(), 1);
+    // the headers may go out before the subscription is in place
+    await until('the open stream subscribed', async () => (await subscribers()) === 1);
     ac.abort();
     await until('the last stream was cleaned up', async () => (await subscribers()) === 0);
   });

@@ -54,5 +54,26 @@ for (const kind of kinds) {
         if (b !== a) await b.close();
       }
     });
+
+    test('a subscriber that leaves while another is joining does not unsubscribe it', async () => {
+      const ns = `j${Math.random().toString(36).slice(2)}`;
+      const a = kind.make(ns);
+      const b = kind.name === 'memory' ? a : kind.make(ns);
+      try {
+        // the first joiner's SUBSCRIBE is on its way when the second joins and leaves
+        const got: string[] = [];
+        const staying = b.subscribe('ch', (m) => got.push(m));
+        const leaving = b.subscribe('ch', () => {});
+        await (await leaving)();
+        const unsub = await staying;
+        await a.publish('ch', 'still here');
+        for (let i = 0; i < 100 && got.length === 0; i++) await sleep(10);
+        assert.deepEqual(got, ['still here']);
+        await unsub();
+      } finally {
+        await a.close();
+        if (b !== a) await b.close();
+      }
+    });
   });
 }

@@ -132,7 +132,8 @@ export class RedisState implements SharedState {
   readonly #ns: string;
   readonly #cmd: Redis;
   #sub: Redis | undefined;
-  readonly #handlers = new Map<string, Set<(m: string) => void>>();
+  /** per channel: its handlers and the SUBSCRIBE every one of them waits for */
+  readonly #handlers = new Map<string, { fns: Set<(m: string) => void>; ready: Promise<unknown> }>();
 
   constructor(url: string, namespace: string) {
     this.#ns = namespace;
@@ -199,23 +200,33 @@ export class RedisState implements SharedState {
       this.#sub = this.#cmd.duplicate();
       this.#sub.on('error', () => {});
       this.#sub.on('message', (ch: string, msg: string) => {
-        for (const fn of this.#handlers.get(ch) ?? []) fn(msg);
+        for (const fn of this.#handlers.get(ch)?.fns ?? []) fn(msg);
       });
     }
-    let set = this.#handlers.get(k);
-    if (!set) {
-      set = new Set();
-      this.#handlers.set(k, set);
-      await this.#run(() => this.#sub!.subscribe(k));
+    // The handler joins before any await: a channel whose last handler leaves while
+    // the SUBSCRIBE is on its way must not be unsubscribed under a newcomer's feet.
+    let entry = this.#handlers.get(k);
+    if (!entry) {
+      entry = { fns: new Set(), ready: this.#run(() => this.#sub!.subscribe(k)) };
+      this.#handlers.set(k, entry);
     }
-    set.add(handler);
-    return async () => {
-      set.delete(handler);
-      if (set.size === 0) {
+    const joined = entry;
+    joined.fns.add(handler);
+    const leave = async () => {
+      joined.fns.delete(handler);
+      if (joined.fns.size === 0 && this.#handlers.get(k) === joined) {
         this.#handlers.delete(k);
+        // after the SUBSCRIBE: the connection runs both in order
         await this.#sub?.unsubscribe(k).catch(() => {});
       }
     };
+    try {
+      await joined.ready;
+    } catch (e) {
+      await leave();
+      throw e;
+    }
+    return leave;
   }
   async close() {
     await Promise.allSettled([this.#cmd.quit(), this.#sub?.quit()]);
