@@ -94,6 +94,20 @@ function appletsFromJson(text: string): Applet[] {
  * sealed at rest, with the PIN counters written on every change so no restart
  * gives a try back; and the AP issuer keys, generated once.
  */
+/** What a card's summary reads: the columns kept in clear, never the sealed ones. */
+const SUMMARY_COLUMNS = [
+  'id',
+  'label',
+  'token',
+  'holder_name',
+  'has_signature',
+  'expires_at',
+  'created_at',
+  'removed_at',
+  'pin_status',
+  'jlis_card_id',
+] as const;
+
 export class CardStore {
   readonly storage: Storage<CardsDB>;
   readonly #sealer: Sealer;
@@ -189,18 +203,7 @@ export class CardStore {
   async list(): Promise<CardSummary[]> {
     const rows = await this.storage.db
       .selectFrom('card')
-      .select([
-        'id',
-        'label',
-        'token',
-        'holder_name',
-        'has_signature',
-        'expires_at',
-        'created_at',
-        'removed_at',
-        'pin_status',
-        'jlis_card_id',
-      ])
+      .select(SUMMARY_COLUMNS)
       .orderBy('created_at')
       .orderBy('id')
       .execute();
@@ -210,18 +213,7 @@ export class CardStore {
   async summary(id: string): Promise<CardSummary> {
     const row = await this.storage.db
       .selectFrom('card')
-      .select([
-        'id',
-        'label',
-        'token',
-        'holder_name',
-        'has_signature',
-        'expires_at',
-        'created_at',
-        'removed_at',
-        'pin_status',
-        'jlis_card_id',
-      ])
+      .select(SUMMARY_COLUMNS)
       .where('id', '=', id)
       .executeTakeFirst();
     if (!row) throw new CardNotFoundError(id);

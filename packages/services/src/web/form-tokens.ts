@@ -1,5 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Kysely } from '@honnin/runtime';
+import { createHmac, randomBytes } from 'node:crypto';
+import { type Kysely, sameSecret } from '@honnin/runtime';
 import type { WebDB } from './session.ts';
 
 /**
@@ -45,10 +45,7 @@ export class FormTokenKey {
         return sign(current);
       },
       check(candidate) {
-        if (!current || typeof candidate !== 'string') return false;
-        const a = Buffer.from(candidate);
-        const b = Buffer.from(sign(current));
-        return a.length === b.length && timingSafeEqual(a, b);
+        return !!current && typeof candidate === 'string' && sameSecret(candidate, sign(current));
       },
     };
   }

@@ -1,5 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { HonninError, type Kysely, type PartMigration } from '@honnin/runtime';
+import { createHash, randomBytes } from 'node:crypto';
+import { HonninError, type Kysely, type PartMigration, sameSecret } from '@honnin/runtime';
 import type { BrowserFormToken } from './form-tokens.ts';
 import type { Text } from './i18n.ts';
 import type { Flash } from './layout.ts';
@@ -151,10 +151,7 @@ export class WebSession {
   /** The stored session's token once there is one (a form from before a login is refused), else the browser's. */
   checkCsrf(candidate: unknown): boolean {
     if (!this.#saved) return this.#forms.check(candidate);
-    if (typeof candidate !== 'string') return false;
-    const a = Buffer.from(candidate);
-    const b = Buffer.from(this.#csrf);
-    return a.length === b.length && timingSafeEqual(a, b);
+    return typeof candidate === 'string' && sameSecret(candidate, this.#csrf);
   }
 
   async flash(kind: Flash['kind'], text: Text): Promise<void> {

@@ -1,4 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameSecret } from '@honnin/runtime';
 import { credentialPath } from '@honnin/runtime/credentials';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfInput, input } from './forms.ts';
@@ -56,8 +57,6 @@ export function installStaffLogin(
   web: Web,
   password: string,
 ): (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
-  const expected = Buffer.from(password);
-
   const loginPage = (req: FastifyRequest, reply: FastifyReply, error?: Text, status = 401) =>
     reply.page(
       {
@@ -81,8 +80,8 @@ export function installStaffLogin(
       reply.header('retry-after', String(e.retryAfter));
       return loginPage(req, reply, e.text, e.status);
     }
-    const given = Buffer.from(String((req.body as { password?: unknown }).password ?? ''));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    // compared through digests: the password's length does not show in the timing
+    if (!sameSecret(String((req.body as { password?: unknown }).password ?? ''), password)) {
       await web.throttle.failed('staff', STAFF_ACCOUNT, req.ip);
       return loginPage(req, reply, {
         ja: 'パスワードが正しくありません。',
